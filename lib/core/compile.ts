@@ -1,0 +1,240 @@
+import { describeValue, type CorsConfigIssueReason, type IssueCollector } from './errors.js';
+import { ACAC, ACAM, ACEH, ACMA, compileHeaderMatcher, type HeaderMatcher } from './headers.js';
+import type { MergedOptions } from './merge.js';
+import { MODULE_ONLY_KEYS, POLICY_KEYS, type HeaderSpec, type OriginSpec, type ResolvedCorsOptions } from './options.js';
+import { compileOrigins, parseOrigin, parseOriginPattern, type OriginMatcher } from './origins.js';
+import { FORBIDDEN_METHODS, isToken } from './tokens.js';
+
+/** A response header as written: lower-case name, final value. */
+export type HeaderPair = readonly [name: string, value: string];
+
+/**
+ * A policy compiled once at start-up: matchers plus every header value that does not depend on
+ * the request, as immutable strings. Nothing here is computed again per request.
+ */
+export interface CorsPolicy {
+  readonly origins: OriginMatcher;
+  readonly allowHeaders: HeaderMatcher;
+  /** Allowed methods, upper-cased, for the exact ACRM check. */
+  readonly methods: ReadonlySet<string>;
+  /** Send `ACAO: *` for every allowed origin (`origins: '*'` with `sendWildcard`). */
+  readonly wildcard: boolean;
+  /** Whether responses get `Vary: Origin` (SPEC §4: whenever ACAO depends on the Origin). */
+  readonly varyOrigin: boolean;
+  /** ACAO for requests without Origin (`alwaysSend`), or `null` for none. */
+  readonly noOriginAcao: string | null;
+  /** Headers of every allowed response after ACAO: ACEH, ACAC. */
+  readonly sharedHeaders: readonly HeaderPair[];
+  /** Headers of an allowed preflight whose method is allowed, after ACAH: ACAM, ACMA. */
+  readonly preflightHeaders: readonly HeaderPair[];
+  readonly allowPrivateNetwork: boolean;
+  readonly automaticOptions: boolean;
+  /** The merged options, kept for introspection; never read per request. */
+  readonly options: ResolvedCorsOptions;
+  readonly sources: MergedOptions['sources'];
+}
+
+const ALIASES: Readonly<Record<string, string>> = {
+  origin: 'origins',
+  allowedOrigins: 'origins',
+  allowedHeaders: 'allowHeaders',
+  headers: 'allowHeaders',
+  exposedHeaders: 'exposeHeaders',
+  credentials: 'supportsCredentials',
+  allowCredentials: 'supportsCredentials',
+  allowedMethods: 'methods',
+  preflightContinue: 'automaticOptions',
+};
+
+function issue(
+  c: IssueCollector,
+  where: string,
+  option: string,
+  value: unknown,
+  reason: CorsConfigIssueReason,
+  detail: string,
+): void {
+  c.add({ where, option, value, reason, detail });
+}
+
+function asList<T>(value: T | readonly T[]): readonly T[] {
+  return Array.isArray(value) ? (value as readonly T[]) : [value as T];
+}
+
+/** Splits `'GET, POST'` into names; arrays are taken entry by entry. */
+function splitNames(value: string | readonly string[]): { name: string; label: string; raw: unknown }[] {
+  const out: { name: string; label: string; raw: unknown }[] = [];
+  asList(value).forEach((entry, index) => {
+    const label = Array.isArray(value) ? `[${index}]` : '';
+    if (typeof entry !== 'string') {
+      out.push({ name: '', label, raw: entry });
+      return;
+    }
+    for (const part of entry.split(',')) out.push({ name: part.trim(), label, raw: entry });
+  });
+  return out;
+}
+
+/**
+ * Checks one level's raw options: unknown keys, types and syntax of every value. Combination
+ * rules (credentials with `*`…) are checked on the merged policy, in {@link compilePolicy}.
+ */
+export function checkOptions(
+  raw: unknown,
+  where: string,
+  c: IssueCollector,
+  allowModuleKeys = false,
+): void {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    issue(c, where, 'options', raw, 'invalid', 'must be an object of CORS options');
+    return;
+  }
+  const record = raw as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if ((POLICY_KEYS as readonly string[]).includes(key)) continue;
+    if (MODULE_ONLY_KEYS.includes(key)) {
+      if (!allowModuleKeys) issue(c, where, key, record[key], 'invalid', 'is only accepted by CorsModule.forRoot()');
+      continue;
+    }
+    const hint = ALIASES[key] ? ` (did you mean "${ALIASES[key]}"?)` : '';
+    issue(c, where, key, record[key], 'unknown-option', `is not a nest-cross-origin option${hint}`);
+  }
+  if (record.origins !== undefined) checkOrigins(record.origins, where, c);
+  if (record.methods !== undefined) checkMethods(record.methods, where, c);
+  if (record.allowHeaders !== undefined) checkHeaderList(record.allowHeaders, 'allowHeaders', where, c, true);
+  if (record.exposeHeaders !== undefined) checkHeaderList(record.exposeHeaders, 'exposeHeaders', where, c, false);
+  for (const key of ['supportsCredentials', 'sendWildcard', 'varyHeader', 'alwaysSend', 'automaticOptions', 'allowPrivateNetwork']) {
+    const v = record[key];
+    if (v !== undefined && typeof v !== 'boolean') issue(c, where, key, v, 'invalid', 'must be true or false');
+  }
+  const maxAge = record.maxAge;
+  if (maxAge !== undefined && !(typeof maxAge === 'number' && Number.isSafeInteger(maxAge) && maxAge >= 0)) {
+    issue(c, where, 'maxAge', maxAge, 'invalid', 'must be a whole number of seconds, 0 or more');
+  }
+}
+
+function checkOrigins(value: unknown, where: string, c: IssueCollector): void {
+  const list = asList(value as OriginSpec);
+  if (Array.isArray(value) && list.length === 0) {
+    issue(c, where, 'origins', value, 'invalid', 'is an empty list: no origin could ever be allowed (use @CrossOrigin(false) to turn CORS off)');
+  }
+  list.forEach((spec, index) => {
+    const option = Array.isArray(value) ? `origins[${index}]` : 'origins';
+    if (typeof spec === 'function' || spec instanceof RegExp) return;
+    if (typeof spec !== 'string') {
+      issue(c, where, option, spec, 'invalid', 'must be a string, a RegExp or a predicate function');
+      return;
+    }
+    if (spec === '*' || spec === 'null') return;
+    if (spec.includes('*')) {
+      const p = parseOriginPattern(spec);
+      if (typeof p === 'string') issue(c, where, option, spec, 'invalid', `is not a valid wildcard pattern: it ${p}`);
+      return;
+    }
+    if (parseOrigin(spec) === null) {
+      const detail = !spec.includes('://')
+        ? 'has no scheme: write the whole origin, e.g. "https://app.example.com"'
+        : /^[^:]+:\/\/[^/?#]+[/?#]/.test(spec)
+          ? 'has a path, query, fragment or trailing slash: an origin is only scheme://host[:port]'
+          : 'is not a valid origin (scheme://host[:port]); use a RegExp for anything else';
+      issue(c, where, option, spec, 'invalid', detail);
+    }
+  });
+}
+
+function checkMethods(value: unknown, where: string, c: IssueCollector): void {
+  if (typeof value !== 'string' && !Array.isArray(value)) {
+    issue(c, where, 'methods', value, 'invalid', 'must be a string or an array of strings');
+    return;
+  }
+  for (const { name, label, raw } of splitNames(value as string | string[])) {
+    if (!isToken(name)) {
+      issue(c, where, `methods${label}`, raw, 'invalid', `${describeValue(name)} is not a valid method token`);
+    } else if (FORBIDDEN_METHODS.has(name.toUpperCase())) {
+      issue(c, where, `methods${label}`, raw, 'forbidden', `${name.toUpperCase()} is a forbidden method (Fetch standard)`);
+    }
+  }
+}
+
+function checkHeaderList(value: unknown, option: string, where: string, c: IssueCollector, regexpOk: boolean): void {
+  const list = asList(value as HeaderSpec);
+  list.forEach((spec, index) => {
+    const label = Array.isArray(value) ? `${option}[${index}]` : option;
+    if (spec instanceof RegExp) {
+      if (!regexpOk) issue(c, where, label, spec, 'invalid', 'must be header names, not a RegExp');
+      return;
+    }
+    if (typeof spec !== 'string') {
+      issue(c, where, label, spec, 'invalid', `must be a header name${regexpOk ? ', "*" or a RegExp' : ''}`);
+      return;
+    }
+    for (const part of spec.split(',')) {
+      const name = part.trim();
+      if (name !== '*' && !isToken(name)) {
+        issue(c, where, label, spec, 'invalid', `${describeValue(name)} is not a valid header name`);
+      }
+    }
+  });
+}
+
+function namesOf(value: string | readonly string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const out: string[] = [];
+  for (const entry of asList(value)) for (const part of entry.split(',')) if (part.trim()) out.push(part.trim());
+  return out;
+}
+
+/**
+ * Compiles merged options (already checked level by level) into a {@link CorsPolicy}, after
+ * the checks that only make sense on the merged result. Returns `null` when an issue was found.
+ */
+export function compilePolicy(merged: MergedOptions, where: string, c: IssueCollector): CorsPolicy | null {
+  const o = merged.options;
+  const before = c.issues.length;
+  const originSpecs = asList(o.origins);
+  const anyOrigin = originSpecs.some((s) => s === '*');
+  if (o.supportsCredentials && anyOrigin) {
+    issue(c, where, 'supportsCredentials', true, 'incompatible',
+      'cannot be combined with origins "*": browsers refuse credentials with ACAO "*", and echoing any origin with credentials lets every site read authenticated responses. List the origins, use a pattern such as "https://*.example.com", a RegExp or a predicate');
+  }
+  const expose = namesOf(o.exposeHeaders);
+  if (o.supportsCredentials && expose.includes('*')) {
+    issue(c, where, 'exposeHeaders', o.exposeHeaders, 'incompatible',
+      '"*" exposes nothing to credentialed requests (Fetch standard): list the header names');
+  }
+  if (c.issues.length > before) return null;
+
+  const methods = namesOf(o.methods).map((m) => m.toUpperCase());
+  const uniqueMethods = [...new Set(methods)];
+  const allowHeaders: HeaderSpec[] = asList<HeaderSpec>(o.allowHeaders).flatMap((s): HeaderSpec[] =>
+    typeof s === 'string' ? s.split(',').map((p) => p.trim()).filter(Boolean) : [s],
+  );
+  const origins = compileOrigins(originSpecs);
+  const wildcard = anyOrigin && o.sendWildcard;
+  const sharedHeaders: HeaderPair[] = [];
+  if (expose.length > 0) sharedHeaders.push([ACEH, [...new Set(expose)].join(', ')]);
+  if (o.supportsCredentials) sharedHeaders.push([ACAC, 'true']);
+  const preflightHeaders: HeaderPair[] = [];
+  if (uniqueMethods.length > 0) preflightHeaders.push([ACAM, uniqueMethods.join(', ')]);
+  if (o.maxAge !== undefined) preflightHeaders.push([ACMA, String(o.maxAge)]);
+  let noOriginAcao: string | null = null;
+  if (o.alwaysSend) {
+    if (anyOrigin && !o.supportsCredentials) noOriginAcao = '*';
+    else if (!anyOrigin && origins.staticOrigin !== null) noOriginAcao = origins.staticOrigin;
+  }
+  return Object.freeze({
+    origins,
+    allowHeaders: compileHeaderMatcher(allowHeaders),
+    methods: new Set(uniqueMethods),
+    wildcard,
+    // A response depends on the Origin unless every allowed origin gets the same "*" (SPEC §4).
+    varyOrigin: o.varyHeader && !wildcard,
+    noOriginAcao,
+    sharedHeaders: Object.freeze(sharedHeaders.map((h) => Object.freeze(h) as HeaderPair)),
+    preflightHeaders: Object.freeze(preflightHeaders.map((h) => Object.freeze(h) as HeaderPair)),
+    allowPrivateNetwork: o.allowPrivateNetwork,
+    automaticOptions: o.automaticOptions,
+    options: o,
+    sources: merged.sources,
+  });
+}

@@ -1,0 +1,85 @@
+import type { CorsPolicy, HeaderPair } from './compile.js';
+import { ACAH, ACAO, ACAPN, checkRequestHeaders } from './headers.js';
+import { isTokenRange } from './tokens.js';
+
+export const NO_HEADERS: readonly HeaderPair[] = Object.freeze([]);
+
+const PNA_TRUE: HeaderPair = Object.freeze([ACAPN, 'true'] as const);
+const PNA_FALSE: HeaderPair = Object.freeze([ACAPN, 'false'] as const);
+
+/** Why a CORS request did not get everything it asked for. */
+export type Refusal =
+  | { readonly kind: 'origin'; readonly origin: string }
+  | { readonly kind: 'method'; readonly method: string }
+  | { readonly kind: 'header'; readonly header: string }
+  | { readonly kind: 'header-limit' };
+
+function withPrivateNetwork(policy: CorsPolicy, headers: HeaderPair[], acrpn: string | undefined): void {
+  // Flask-CORS answers PNA on any request that asks, "false" when the option is off
+  // (CVE-2024-6221 made that the default).
+  if (acrpn === 'true') headers.push(policy.allowPrivateNetwork ? PNA_TRUE : PNA_FALSE);
+}
+
+function allowedOriginHeaders(policy: CorsPolicy, origin: string, acrpn: string | undefined): HeaderPair[] {
+  const headers: HeaderPair[] = [[ACAO, policy.wildcard ? '*' : origin]];
+  for (const h of policy.sharedHeaders) headers.push(h);
+  withPrivateNetwork(policy, headers, acrpn);
+  return headers;
+}
+
+/**
+ * Headers for an actual (non-preflight) response. `origin` is the request's Origin, or
+ * `undefined`/`''` when absent; `allowed` is the result of the origin check. A refused origin
+ * gets nothing (the request is still served, as in Flask-CORS).
+ */
+export function actualResponseHeaders(
+  policy: CorsPolicy,
+  origin: string | undefined,
+  allowed: boolean,
+  acrpn: string | undefined,
+): readonly HeaderPair[] {
+  if (!origin) {
+    if (policy.noOriginAcao === null) return NO_HEADERS;
+    const headers: HeaderPair[] = [[ACAO, policy.noOriginAcao]];
+    for (const h of policy.sharedHeaders) headers.push(h);
+    return headers;
+  }
+  if (!allowed) return NO_HEADERS;
+  return allowedOriginHeaders(policy, origin, acrpn);
+}
+
+/** The outcome of a preflight: its headers, and what was refused if anything. */
+export interface PreflightOutcome {
+  readonly headers: readonly HeaderPair[];
+  readonly refusal: Refusal | null;
+}
+
+/**
+ * Headers for a preflight (OPTIONS + Origin + ACRM), answered 204 by the caller. ACRM must be
+ * one of the policy's methods exactly, case-sensitively (SPEC §4; Flask-CORS tests a
+ * substring). A refused method gets no ACAM/ACAH/ACMA; requested headers are echoed only when
+ * `allowHeaders` admits them.
+ */
+export function preflightResponse(
+  policy: CorsPolicy,
+  origin: string,
+  allowed: boolean,
+  acrm: string,
+  acrh: string | undefined,
+  acrpn: string | undefined,
+): PreflightOutcome {
+  if (!allowed) return { headers: NO_HEADERS, refusal: { kind: 'origin', origin } };
+  const headers = allowedOriginHeaders(policy, origin, acrpn);
+  if (!isTokenRange(acrm, 0, acrm.length) || !policy.methods.has(acrm)) {
+    return { headers, refusal: { kind: 'method', method: acrm } };
+  }
+  const check = checkRequestHeaders(policy.allowHeaders, acrh);
+  if (check.allowed !== null) headers.push([ACAH, check.allowed]);
+  for (const h of policy.preflightHeaders) headers.push(h);
+  const refusal: Refusal | null = check.overLimit
+    ? { kind: 'header-limit' }
+    : check.refused !== null
+      ? { kind: 'header', header: check.refused }
+      : null;
+  return { headers, refusal };
+}

@@ -1,0 +1,86 @@
+/**
+ * Why a configuration value was refused:
+ * - `invalid`: not of the expected type or syntax;
+ * - `forbidden`: a valid token the Fetch standard forbids (CONNECT, TRACE, TRACK);
+ * - `incompatible`: fine alone, unsafe or meaningless together with another option;
+ * - `unknown-option`: a key no level takes;
+ * - `unknown-policy`: `@CrossOrigin('name')` naming no policy.
+ */
+export type CorsConfigIssueReason =
+  | 'invalid'
+  | 'forbidden'
+  | 'incompatible'
+  | 'unknown-option'
+  | 'unknown-policy';
+
+/** One problem found in the configuration, as data. */
+export interface CorsConfigIssue {
+  /** Where the value was written: `forRoot`, `forRoot.resources["/api/*"]`, `CatsController.create`… */
+  readonly where: string;
+  /** The option's name, with an index for array entries (`origins[1]`). */
+  readonly option: string;
+  /** The value as given. */
+  readonly value: unknown;
+  readonly reason: CorsConfigIssueReason;
+  /** A sentence saying what is wrong and what to write instead. */
+  readonly detail: string;
+}
+
+/**
+ * Thrown once at start-up with every problem found, so a configuration is fixed in one pass.
+ * `issues` holds them as data; `message` lists them one per line.
+ */
+export class CorsConfigError extends Error {
+  readonly issues: readonly CorsConfigIssue[];
+
+  constructor(issues: readonly CorsConfigIssue[]) {
+    super(formatIssues(issues));
+    this.name = 'CorsConfigError';
+    this.issues = Object.freeze([...issues]);
+  }
+}
+
+function formatIssues(issues: readonly CorsConfigIssue[]): string {
+  const head = `nest-cross-origin: invalid CORS configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):`;
+  const lines = issues.map(
+    (i) => `  - ${i.where}: ${i.option} = ${describeValue(i.value)}: ${i.detail}`,
+  );
+  return [head, ...lines].join('\n');
+}
+
+const MAX_DESCRIBED_LENGTH = 120;
+
+/** Renders a configuration value for a message: strings quoted and escaped, long ones cut. */
+export function describeValue(value: unknown): string {
+  let text: string;
+  if (typeof value === 'string') text = JSON.stringify(value);
+  else if (value instanceof RegExp) text = String(value);
+  else if (typeof value === 'function') text = `[function ${value.name || 'anonymous'}]`;
+  else if (value === undefined) text = 'undefined';
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+  }
+  return text.length > MAX_DESCRIBED_LENGTH ? `${text.slice(0, MAX_DESCRIBED_LENGTH)}…` : text;
+}
+
+/** Collects issues while a configuration is checked; throws them all at once. */
+export class IssueCollector {
+  readonly issues: CorsConfigIssue[] = [];
+  private readonly seen = new Set<string>();
+
+  add(issue: CorsConfigIssue): void {
+    // The same merged problem shows up once per route of a controller: report it once.
+    const key = `${issue.where}\u0000${issue.option}\u0000${issue.reason}\u0000${issue.detail}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.issues.push(issue);
+  }
+
+  throwIfAny(): void {
+    if (this.issues.length > 0) throw new CorsConfigError(this.issues);
+  }
+}

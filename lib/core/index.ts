@@ -1,0 +1,12 @@
+// The framework-free core: options → validated, compiled policy; a request → headers.
+// Only lib/nest imports this barrel; nothing here knows of Nest, Express or Fastify.
+export * from './options.js';
+export * from './errors.js';
+export * from './tokens.js';
+export * from './origins.js';
+export * from './headers.js';
+export * from './merge.js';
+export * from './compile.js';
+export * from './resources.js';
+export * from './decide.js';
+export * from './policy-set.js';

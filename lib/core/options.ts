@@ -1,0 +1,114 @@
+/**
+ * Decides whether a request's Origin is allowed. Receives the Origin exactly as sent and the
+ * framework's request object (Express `Request` or Fastify `FastifyRequest`). Only `true`
+ * (or a promise of `true`) admits the origin; a throw or a rejection refuses it.
+ */
+export type OriginPredicate = (origin: string, request: unknown) => boolean | Promise<boolean>;
+
+/** One entry of {@link CorsOptions.origins}. */
+export type OriginSpec = string | RegExp | OriginPredicate;
+
+/** One entry of {@link CorsOptions.allowHeaders}. */
+export type HeaderSpec = string | RegExp;
+
+/**
+ * The CORS options of one policy. Names are the camelCase of Flask-CORS's, with its defaults.
+ * Every key is optional; a key left `undefined` inherits from the level above (SPEC §3).
+ */
+export interface CorsOptions {
+  /**
+   * Origins allowed to read responses: `'*'`, an exact origin (`'https://app.example.com'`),
+   * a wildcard pattern (`'https://*.example.com'`: one or more labels, never the apex;
+   * `'http://localhost:*'`: any port), a `RegExp` that must match the whole Origin, a predicate,
+   * or an array of these. `'null'` is admitted only when listed explicitly. (default: `'*'`)
+   */
+  origins?: OriginSpec | readonly OriginSpec[];
+  /**
+   * Methods a preflight may ask for, sent as `Access-Control-Allow-Methods`; upper-cased.
+   * (default: `GET, HEAD, POST, OPTIONS, PUT, PATCH, DELETE`)
+   */
+  methods?: string | readonly string[];
+  /**
+   * Request headers a preflight may ask for: `'*'`, header names, `RegExp`s; matched
+   * case-insensitively and echoed as requested. (default: `'*'`)
+   */
+  allowHeaders?: HeaderSpec | readonly HeaderSpec[];
+  /** Response headers scripts may read, sent as `Access-Control-Expose-Headers`. (default: none) */
+  exposeHeaders?: string | readonly string[];
+  /** Send `Access-Control-Allow-Credentials: true` on every allowed response. (default: `false`) */
+  supportsCredentials?: boolean;
+  /**
+   * Seconds a browser may cache a successful preflight, sent as `Access-Control-Max-Age`;
+   * `0` is sent and turns the cache off. (default: none, so browsers use 5 s)
+   */
+  maxAge?: number;
+  /** With `origins: '*'`, answer `Access-Control-Allow-Origin: *` instead of the echoed Origin. (default: `false`) */
+  sendWildcard?: boolean;
+  /** Add `Vary: Origin` to responses whose CORS headers depend on the Origin. (default: `true`) */
+  varyHeader?: boolean;
+  /** Send `Access-Control-Allow-Origin` (`*` or the single static origin) on requests without Origin. (default: `true`) */
+  alwaysSend?: boolean;
+  /** Answer preflights automatically; the handler never runs for them. (default: `true`) */
+  automaticOptions?: boolean;
+  /** Answer `Access-Control-Request-Private-Network: true` with `…-Allow-Private-Network: true`. (default: `false`) */
+  allowPrivateNetwork?: boolean;
+}
+
+/** `resources` of {@link CorsModuleOptions}: path patterns, alone or mapped to their options. */
+export type ResourcesOption = string | readonly string[] | Readonly<Record<string, CorsOptions>>;
+
+/** What `CorsModule.forRoot()` takes: the app-wide options plus `resources` and `policies`. */
+export interface CorsModuleOptions extends CorsOptions {
+  /**
+   * Path patterns and their options, for routes without `@CrossOrigin` and for unrouted paths.
+   * In a pattern `*` matches any run of characters, `/` included; the whole path must match;
+   * the most specific pattern wins. With `resources` given and none matching, no CORS headers.
+   * (default: `'/*'`)
+   */
+  resources?: ResourcesOption;
+  /** Named option sets, selected with `@CrossOrigin('name')`. (default: none) */
+  policies?: Readonly<Record<string, CorsOptions>>;
+  /**
+   * Log, through Nest's `Logger`, one line per refused CORS decision with its reason, and the
+   * route policy table at start-up. (default: `false`)
+   */
+  debug?: boolean;
+}
+
+/** The options of one policy after defaults and merging: every key present. */
+export interface ResolvedCorsOptions {
+  readonly origins: OriginSpec | readonly OriginSpec[];
+  readonly methods: string | readonly string[];
+  readonly allowHeaders: HeaderSpec | readonly HeaderSpec[];
+  readonly exposeHeaders: string | readonly string[] | undefined;
+  readonly supportsCredentials: boolean;
+  readonly maxAge: number | undefined;
+  readonly sendWildcard: boolean;
+  readonly varyHeader: boolean;
+  readonly alwaysSend: boolean;
+  readonly automaticOptions: boolean;
+  readonly allowPrivateNetwork: boolean;
+}
+
+/** Flask-CORS's defaults (`DEFAULT_OPTIONS` in flask_cors/core.py), in this library's names. */
+export const DEFAULT_OPTIONS: ResolvedCorsOptions = Object.freeze({
+  origins: '*',
+  methods: Object.freeze(['GET', 'HEAD', 'POST', 'OPTIONS', 'PUT', 'PATCH', 'DELETE']),
+  allowHeaders: '*',
+  exposeHeaders: undefined,
+  supportsCredentials: false,
+  maxAge: undefined,
+  sendWildcard: false,
+  varyHeader: true,
+  alwaysSend: true,
+  automaticOptions: true,
+  allowPrivateNetwork: false,
+});
+
+/** The keys a policy may set, at any level. */
+export const POLICY_KEYS: readonly (keyof CorsOptions)[] = Object.freeze(
+  Object.keys(DEFAULT_OPTIONS) as (keyof CorsOptions)[],
+);
+
+/** The keys only `forRoot` takes. */
+export const MODULE_ONLY_KEYS: readonly string[] = Object.freeze(['resources', 'policies', 'debug']);

@@ -1,0 +1,135 @@
+import { compilePolicy, checkOptions, type CorsPolicy } from './compile.js';
+import { IssueCollector } from './errors.js';
+import { mergeOptions, type OptionLayer } from './merge.js';
+import { MODULE_ONLY_KEYS, type CorsModuleOptions, type CorsOptions } from './options.js';
+import { checkResources, compileResources, matchResource, resourceEntries, type ResourceEntry } from './resources.js';
+
+/** What `@CrossOrigin()` wrote at one level: options, a policy name, `false`, or nothing. */
+export type CrossOriginLevel = CorsOptions | string | false | undefined;
+
+/** A route's effective CORS, decided at start-up. */
+export type RoutePolicy =
+  /** Decorated: this policy, whatever the path. */
+  | { readonly kind: 'policy'; readonly policy: CorsPolicy; readonly label: string }
+  /** `@CrossOrigin(false)`: no CORS headers at all. */
+  | { readonly kind: 'disabled'; readonly label: string }
+  /** No decorator anywhere: the matching `resources` entry decides, per path (SPEC §3 rule 2). */
+  | { readonly kind: 'resources'; readonly label: string };
+
+function stripModuleKeys(options: CorsModuleOptions): CorsOptions {
+  const top: Record<string, unknown> = { ...options };
+  for (const key of MODULE_ONLY_KEYS) delete top[key];
+  return top as CorsOptions;
+}
+
+/**
+ * Every policy of an app, built from `forRoot` options: the resource table, the named
+ * policies, and route policies from decorator values. Issues are collected, not thrown, until
+ * {@link PolicySet.assertValid}, so one error lists every problem (SPEC §6).
+ */
+export class PolicySet {
+  readonly issues = new IssueCollector();
+  readonly resources: readonly ResourceEntry<CorsPolicy | null>[];
+  /** The single policy for every path when `resources` is the default `/*`, else `null`. */
+  readonly everywhere: CorsPolicy | null;
+  private readonly root: OptionLayer;
+  private readonly named: Readonly<Record<string, CorsOptions>>;
+  private readonly cache = new Map<unknown, Map<unknown, RoutePolicy>>();
+
+  constructor(readonly moduleOptions: CorsModuleOptions = {}) {
+    const c = this.issues;
+    checkOptions(moduleOptions, 'forRoot', c, true);
+    const safe = moduleOptions !== null && typeof moduleOptions === 'object' ? moduleOptions : {};
+    if (safe.debug !== undefined && typeof safe.debug !== 'boolean') {
+      c.add({ where: 'forRoot', option: 'debug', value: safe.debug, reason: 'invalid', detail: 'must be true or false' });
+    }
+    this.root = { options: stripModuleKeys(safe), source: 'forRoot' };
+    const policies = safe.policies;
+    if (policies !== undefined && (policies === null || typeof policies !== 'object' || Array.isArray(policies))) {
+      c.add({ where: 'forRoot', option: 'policies', value: policies, reason: 'invalid', detail: 'must be an object mapping names to CORS options' });
+      this.named = {};
+    } else {
+      this.named = policies ?? {};
+      for (const [name, options] of Object.entries(this.named)) {
+        checkOptions(options, `forRoot.policies.${name}`, c);
+      }
+    }
+    const entries = checkResources(safe.resources, c) ? resourceEntries(safe.resources) : [];
+    this.resources = compileResources(
+      entries.map(([pattern, options]) => {
+        const where = `forRoot.resources[${JSON.stringify(pattern)}]`;
+        checkOptions(options, where, c);
+        const own = options !== null && typeof options === 'object' ? options : {};
+        const merged = mergeOptions([this.root, { options: own, source: 'resource' }]);
+        return [pattern, compilePolicy(merged, where, c)] as const;
+      }),
+    );
+    const only = this.resources.length === 1 ? this.resources[0] : undefined;
+    this.everywhere = only && only.pattern === '/*' ? only.policy : null;
+  }
+
+  /** The `resources` policy for a normalized path, or `null` for no CORS. */
+  resourcePolicy(path: string): CorsPolicy | null {
+    if (this.everywhere !== null) return this.everywhere;
+    return matchResource(this.resources, path)?.policy ?? null;
+  }
+
+  private layerOf(value: CrossOriginLevel, level: 'controller' | 'handler', where: string): OptionLayer | null {
+    if (value === undefined || value === false) return null;
+    if (typeof value === 'string') {
+      const options = Object.prototype.hasOwnProperty.call(this.named, value) ? this.named[value] : undefined;
+      if (options === undefined) {
+        const known = Object.keys(this.named);
+        this.issues.add({
+          where, option: '@CrossOrigin', value, reason: 'unknown-policy',
+          detail: known.length
+            ? `names no policy; forRoot({ policies }) declares ${known.map((k) => JSON.stringify(k)).join(', ')}`
+            : 'names a policy, but forRoot() declares no policies',
+        });
+        return null;
+      }
+      return { options, source: `policy:${value}` };
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.issues.add({ where, option: '@CrossOrigin', value, reason: 'invalid', detail: 'takes CORS options, a policy name or false' });
+      return null;
+    }
+    checkOptions(value, where, this.issues);
+    return { options: value, source: level };
+  }
+
+  /**
+   * The policy of one handler (SPEC §3 rule 1): defaults < forRoot < controller < handler, key
+   * by key; a named policy stands in for the options at its level; `false` at either level
+   * turns CORS off, unless the handler sets options over a controller's `false`.
+   * Compiled once per distinct pair of decorator values.
+   */
+  routePolicy(controllerValue: CrossOriginLevel, handlerValue: CrossOriginLevel, controllerName: string, handlerName: string): RoutePolicy {
+    let byHandler = this.cache.get(controllerValue);
+    if (!byHandler) this.cache.set(controllerValue, (byHandler = new Map()));
+    const cached = byHandler.get(handlerValue);
+    if (cached) return cached;
+    const label = `${controllerName}.${handlerName}`;
+    const result = this.computeRoutePolicy(controllerValue, handlerValue, controllerName, label);
+    byHandler.set(handlerValue, result);
+    return result;
+  }
+
+  private computeRoutePolicy(classValue: CrossOriginLevel, handlerValue: CrossOriginLevel, className: string, label: string): RoutePolicy {
+    if (classValue === undefined && handlerValue === undefined) return { kind: 'resources', label };
+    const classLayer = this.layerOf(classValue, 'controller', className);
+    const handlerLayer = this.layerOf(handlerValue, 'handler', label);
+    if (handlerValue === false || (classValue === false && handlerValue === undefined)) return { kind: 'disabled', label };
+    const layers = [this.root];
+    if (classLayer && classValue !== false) layers.push(classLayer);
+    if (handlerLayer) layers.push(handlerLayer);
+    const where = handlerValue !== undefined ? label : className;
+    const policy = compilePolicy(mergeOptions(layers), where, this.issues);
+    return policy ? { kind: 'policy', policy, label } : { kind: 'disabled', label };
+  }
+
+  /** Throws one `CorsConfigError` listing every issue found so far. */
+  assertValid(): void {
+    this.issues.throwIfAny();
+  }
+}

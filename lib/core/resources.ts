@@ -1,0 +1,114 @@
+import type { IssueCollector } from './errors.js';
+import type { CorsOptions, ResourcesOption } from './options.js';
+
+/** One `resources` entry: its pattern, compiled, and the options written for it. */
+export interface ResourceEntry<P> {
+  readonly pattern: string;
+  readonly literal: boolean;
+  readonly regexp: RegExp | null;
+  readonly policy: P;
+}
+
+/** `resources` as given, as [pattern, options] pairs. */
+export function resourceEntries(resources: ResourcesOption | undefined): [string, CorsOptions][] {
+  if (resources === undefined) return [['/*', {}]];
+  if (typeof resources === 'string') return [[resources, {}]];
+  if (Array.isArray(resources)) return (resources as readonly string[]).map((p) => [p, {}]);
+  return Object.entries(resources as Record<string, CorsOptions>).map(([p, o]) => [p, o]);
+}
+
+/** Checks the shape of `resources` and every key; options are checked by the caller. */
+export function checkResources(resources: unknown, c: IssueCollector): boolean {
+  if (resources === undefined) return true;
+  const okShape =
+    typeof resources === 'string' ||
+    (Array.isArray(resources) && resources.every((r) => typeof r === 'string')) ||
+    (resources !== null && typeof resources === 'object' && !Array.isArray(resources) && !(resources instanceof RegExp));
+  if (!okShape) {
+    c.add({ where: 'forRoot', option: 'resources', value: resources, reason: 'invalid',
+      detail: 'must be a path pattern, an array of them, or an object mapping patterns to options' });
+    return false;
+  }
+  let ok = true;
+  for (const [pattern] of resourceEntries(resources as ResourcesOption)) {
+    const problem = patternProblem(pattern);
+    if (problem) {
+      ok = false;
+      c.add({ where: 'forRoot', option: `resources[${JSON.stringify(pattern)}]`, value: pattern, reason: 'invalid', detail: problem });
+    }
+  }
+  return ok;
+}
+
+function patternProblem(pattern: string): string | null {
+  if (pattern === '*') return null;
+  if (!pattern.startsWith('/')) return 'must be a path starting with "/" ("*" matches any run of characters)';
+  if (/\.\*|\\|[()[\]^$?{}|]/.test(pattern)) {
+    return 'uses regular-expression syntax: in a resource pattern "*" alone matches any run of characters, e.g. "/api/*"';
+  }
+  return null;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Compiles `resources` into match order (SPEC §3 rule 4, hardened against CVE-2024-6839): the
+ * most specific pattern first whatever the insertion order: literal paths, then patterns with
+ * more segments, then longer ones. Paths are case-sensitive (CVE-2024-6866).
+ */
+export function compileResources<P>(entries: readonly (readonly [string, P])[]): readonly ResourceEntry<P>[] {
+  const compiled = entries.map(([raw, policy], index) => {
+    const pattern = raw === '*' ? '/*' : raw;
+    const literal = !pattern.includes('*');
+    const regexp = literal ? null : new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`);
+    return { pattern, literal, regexp, policy, index, segments: pattern.split('/').length };
+  });
+  compiled.sort(
+    (a, b) =>
+      Number(b.literal) - Number(a.literal) ||
+      b.segments - a.segments ||
+      b.pattern.length - a.pattern.length ||
+      a.index - b.index,
+  );
+  return Object.freeze(compiled.map(({ pattern, literal, regexp, policy }) => Object.freeze({ pattern, literal, regexp, policy })));
+}
+
+/** The most specific entry matching an already normalized path, or `undefined`. */
+export function matchResource<P>(table: readonly ResourceEntry<P>[], path: string): ResourceEntry<P> | undefined {
+  for (const entry of table) {
+    if (entry.literal ? entry.pattern === path : entry.regexp!.test(path)) return entry;
+  }
+  return undefined;
+}
+
+/**
+ * The path resources are matched on: percent-decoded once with `+` kept as `+`
+ * (CVE-2024-6844), then with dot segments resolved (RFC 3986 §5.2.4), so `/api/../secret` is
+ * `/secret` and never gets the policy of `/api/*` (CVE-2020-25032). A malformed escape leaves
+ * the path as sent.
+ */
+export function normalizeRequestPath(rawPath: string): string {
+  let path = rawPath;
+  if (path.includes('%')) {
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      path = rawPath;
+    }
+  }
+  if (!path.includes('/.')) return path;
+  const out: string[] = [];
+  const parts = path.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i];
+    if (part === '.') {
+      if (i === parts.length - 1) out.push('');
+    } else if (part === '..') {
+      out.pop();
+      if (i === parts.length - 1) out.push('');
+    } else out.push(part);
+  }
+  return `/${out.join('/')}`;
+}

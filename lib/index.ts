@@ -1,0 +1,21 @@
+// The public API of nest-cross-origin (SPEC §1). Anything not exported here may change.
+export { CorsModule } from './nest/cors.module.js';
+export { CrossOrigin, type CrossOriginValue } from './nest/cross-origin.decorator.js';
+export { CorsHook } from './nest/cors.hook.js';
+export { CorsGuard, CorsInterceptor } from './nest/cors.enhancers.js';
+export { CorsService, type RoutePolicyReport } from './nest/cors.service.js';
+export type { CorsModuleAsyncOptions, CorsOptionsFactory } from './nest/cors-module-options.interface.js';
+export { CORS_MODULE_OPTIONS } from './nest/cors.constants.js';
+export {
+  CorsConfigError,
+  DEFAULT_OPTIONS,
+  type CorsConfigIssue,
+  type CorsConfigIssueReason,
+  type CorsModuleOptions,
+  type CorsOptions,
+  type HeaderSpec,
+  type OriginPredicate,
+  type OriginSpec,
+  type ResolvedCorsOptions,
+  type ResourcesOption,
+} from './core/index.js';

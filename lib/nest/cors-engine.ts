@@ -1,0 +1,203 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  ACRH,
+  ACRM,
+  ACRPN,
+  NO_HEADERS,
+  actualResponseHeaders,
+  isOriginAllowed,
+  normalizeRequestPath,
+  preflightResponse,
+  type CorsPolicy,
+  type HeaderPair,
+  type PolicySet,
+  type Refusal,
+  type RoutePolicy,
+} from '../core/index.js';
+import { RouteTable, type RouteMatchingOptions, type RouteRecord, type RouterFlavor } from './route-table.js';
+
+/** What the platform hook must do with a request. */
+export interface CorsOutcome {
+  /** Answer now with 204 and these headers (an automatic preflight); else let the request go on. */
+  readonly preflight: boolean;
+  readonly headers: readonly HeaderPair[];
+  /** Whether the response must carry `Vary: Origin`. */
+  readonly varyOrigin: boolean;
+}
+
+/** One refused CORS decision, for explain mode. */
+export interface CorsRefusal {
+  readonly method: string;
+  readonly path: string;
+  readonly origin: string;
+  readonly preflight: boolean;
+  /** `Controller.handler`, `resources["/api/*"]`, … */
+  readonly policyLabel: string;
+  readonly refusal: Refusal;
+}
+
+export const PASS_THROUGH: CorsOutcome = Object.freeze({ preflight: false, headers: NO_HEADERS, varyOrigin: false });
+
+/** A route's policy as the table stores it: the route policy plus, for static undecorated routes, the resolved resource policy. */
+export interface RouteEntry {
+  readonly route: RoutePolicy;
+  /** For `kind: 'resources'` routes whose path is static: the policy, decided at start-up. */
+  readonly fixed?: CorsPolicy | null;
+}
+
+interface Resolved {
+  readonly policy: CorsPolicy | null;
+  readonly label: string;
+}
+
+const NONE: Resolved = Object.freeze({ policy: null, label: 'none' });
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The per-request half of the library, independent of the platform: finds the policy of the
+ * handler a request (or, for a preflight, the actual request it announces) would reach, and
+ * computes the headers. Everything it reads was compiled at start-up.
+ */
+export class CorsEngine {
+  private records: RouteRecord<RouteEntry>[] = [];
+  private table: RouteTable<RouteEntry> | null = null;
+  private readonly labels = new Map<CorsPolicy | null, string>();
+  /** Set in explain mode; `null` otherwise, so refusals cost nothing. */
+  onRefusal: ((refusal: CorsRefusal) => void) | null = null;
+  onUnreadableRoute: (record: RouteRecord<RouteEntry>, error: unknown) => void = () => {};
+
+  constructor(
+    readonly policies: PolicySet,
+    private flavor: RouterFlavor = 'express',
+    private matching: RouteMatchingOptions = { caseSensitive: false, ignoreTrailingSlash: true },
+  ) {
+    for (const r of policies.resources) this.labels.set(r.policy, `resources[${JSON.stringify(r.pattern)}]`);
+  }
+
+  /** Sets the router rules the table must follow; routes are compiled again on next use. */
+  configureRouter(flavor: RouterFlavor, matching: RouteMatchingOptions): void {
+    this.flavor = flavor;
+    this.matching = matching;
+    this.table = null;
+  }
+
+  /** Records a route as the adapter receives it; the table is rebuilt lazily. */
+  addRoute(record: RouteRecord<RouteEntry>): void {
+    this.records.push(record);
+    this.table = null;
+  }
+
+  get routes(): readonly RouteRecord<RouteEntry>[] {
+    return this.records;
+  }
+
+  /** Compiles the route table now (it is otherwise compiled on first use). */
+  compileRoutes(): RouteTable<RouteEntry> {
+    if (this.table === null) {
+      const records = this.records.map((r) => this.withFixedPolicy(r));
+      this.table = new RouteTable(records, this.flavor, this.matching, this.onUnreadableRoute);
+    }
+    return this.table;
+  }
+
+  private withFixedPolicy(record: RouteRecord<RouteEntry>): RouteRecord<RouteEntry> {
+    if (record.target.route.kind !== 'resources' || /[:*{(]/.test(record.path)) return record;
+    // A static undecorated route gets its resource policy from its own path, so a
+    // case-insensitive router cannot hand "/ADMIN" the policy of a less specific pattern.
+    const fixed = this.policies.resourcePolicy(normalizeRequestPath(record.path));
+    return { ...record, target: { route: record.target.route, fixed } };
+  }
+
+  private resolve(entry: RouteEntry | undefined, path: string): Resolved {
+    if (entry !== undefined) {
+      const route = entry.route;
+      if (route.kind === 'policy') return route.policy === null ? NONE : { policy: route.policy, label: route.label };
+      if (route.kind === 'disabled') return NONE;
+      if (entry.fixed !== undefined) return this.fromResources(entry.fixed);
+    }
+    if (this.policies.everywhere !== null) return this.fromResources(this.policies.everywhere);
+    return this.fromResources(this.policies.resourcePolicy(normalizeRequestPath(path)));
+  }
+
+  private fromResources(policy: CorsPolicy | null): Resolved {
+    if (policy === null) return NONE;
+    return { policy, label: this.labels.get(policy) ?? 'resources' };
+  }
+
+  /** The policy that applies to (method, url, host), for introspection and tests. */
+  policyFor(method: string, url: string, host?: string): { policy: CorsPolicy | null; label: string } {
+    const path = pathOf(url);
+    return this.resolve(this.compileRoutes().find(method.toUpperCase(), path, host), path);
+  }
+
+  /**
+   * Decides what to do with one request. Synchronous unless an origin predicate is async.
+   * `request` is handed to origin predicates as is.
+   */
+  handle(method: string, url: string, headers: IncomingHttpHeaders, request: unknown): CorsOutcome | Promise<CorsOutcome> {
+    const table = this.table ?? this.compileRoutes();
+    const origin = headers.origin;
+    const path = pathOf(url);
+    const acrm = method === 'OPTIONS' && origin ? single(headers[ACRM]) : undefined;
+    if (acrm) {
+      const target = this.resolve(table.find(acrm, path, headers.host), path);
+      const policy = target.policy;
+      // No CORS for the route announced: the app answers the OPTIONS as it would anyway.
+      if (policy === null) return PASS_THROUGH;
+      if (policy.automaticOptions) {
+        const allowed = isOriginAllowed(policy.origins, origin!, request);
+        if (typeof allowed === 'boolean') return this.preflight(policy, target.label, method, path, origin!, allowed, acrm, headers);
+        return allowed.then((ok) => this.preflight(policy, target.label, method, path, origin!, ok, acrm, headers));
+      }
+    }
+    const target = this.resolve(table.find(method, path, headers.host), path);
+    const policy = target.policy;
+    if (policy === null) return PASS_THROUGH;
+    if (!origin) return this.actual(policy, target.label, method, path, undefined, false, headers);
+    const allowed = isOriginAllowed(policy.origins, origin, request);
+    if (typeof allowed === 'boolean') return this.actual(policy, target.label, method, path, origin, allowed, headers);
+    return allowed.then((ok) => this.actual(policy, target.label, method, path, origin, ok, headers));
+  }
+
+  private actual(
+    policy: CorsPolicy,
+    label: string,
+    method: string,
+    path: string,
+    origin: string | undefined,
+    allowed: boolean,
+    headers: IncomingHttpHeaders,
+  ): CorsOutcome {
+    const out = actualResponseHeaders(policy, origin, allowed, single(headers[ACRPN]));
+    if (origin && !allowed && this.onRefusal) {
+      this.onRefusal({ method, path, origin, preflight: false, policyLabel: label, refusal: { kind: 'origin', origin } });
+    }
+    return { preflight: false, headers: out, varyOrigin: policy.varyOrigin };
+  }
+
+  private preflight(
+    policy: CorsPolicy,
+    label: string,
+    method: string,
+    path: string,
+    origin: string,
+    allowed: boolean,
+    acrm: string,
+    headers: IncomingHttpHeaders,
+  ): CorsOutcome {
+    const acrh = headers[ACRH];
+    const outcome = preflightResponse(policy, origin, allowed, acrm, Array.isArray(acrh) ? acrh.join(',') : acrh, single(headers[ACRPN]));
+    if (outcome.refusal && this.onRefusal) {
+      this.onRefusal({ method: acrm, path, origin, preflight: true, policyLabel: label, refusal: outcome.refusal });
+    }
+    return { preflight: true, headers: outcome.headers, varyOrigin: policy.varyOrigin };
+  }
+}

@@ -1,0 +1,37 @@
+import type { CorsRefusal } from './cors-engine.js';
+
+const MAX_LOGGED_LENGTH = 200;
+
+/**
+ * Makes a request-supplied value safe for a log line (CVE-2024-1681): control characters,
+ * CR and LF included, become visible escapes, and the value is cut to a bounded length.
+ */
+export function escapeForLog(value: string): string {
+  const cut = value.length > MAX_LOGGED_LENGTH ? `${value.slice(0, MAX_LOGGED_LENGTH)}…` : value;
+  // eslint-disable-next-line no-control-regex
+  return cut.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\\]/g, (ch) => {
+    if (ch === '\\') return '\\\\';
+    if (ch === '\n') return '\\n';
+    if (ch === '\r') return '\\r';
+    if (ch === '\t') return '\\t';
+    return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** One line per refused decision: what, where, and the exact reason. */
+export function formatRefusal(r: CorsRefusal): string {
+  const what = `${r.preflight ? 'preflight for ' : ''}${escapeForLog(r.method)} ${escapeForLog(r.path)} from ${escapeForLog(r.origin)}`;
+  const reason = (() => {
+    switch (r.refusal.kind) {
+      case 'origin':
+        return `origin ${escapeForLog(r.refusal.origin)} not in origins of ${r.policyLabel}`;
+      case 'method':
+        return `method ${escapeForLog(r.refusal.method)} not in methods of ${r.policyLabel}`;
+      case 'header':
+        return `header ${escapeForLog(r.refusal.header)} not in allowHeaders of ${r.policyLabel}`;
+      case 'header-limit':
+        return 'Access-Control-Request-Headers lists more than 100 names or 16 empty elements';
+    }
+  })();
+  return `CORS refused ${what}: ${reason}`;
+}

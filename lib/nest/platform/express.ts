@@ -1,0 +1,60 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CorsEngine, CorsOutcome } from '../cors-engine.js';
+import type { RouteMatchingOptions } from '../route-table.js';
+import { applyHeaders } from './node-response.js';
+
+type Next = (err?: unknown) => void;
+
+interface ExpressLikeAdapter {
+  use(handler: (req: IncomingMessage, res: ServerResponse, next: Next) => void): unknown;
+  getInstance(): { get?(setting: string): unknown; router?: { caseSensitive?: boolean; strict?: boolean } };
+  getRouteMatchingOptions?(): Partial<RouteMatchingOptions>;
+}
+
+function finish(res: ServerResponse, next: Next, outcome: CorsOutcome): void {
+  applyHeaders(res, outcome);
+  if (!outcome.preflight) return next();
+  res.statusCode = 204;
+  // Safari waits for a body on a 204 without Content-Length (expressjs/cors).
+  res.setHeader('content-length', '0');
+  res.end();
+}
+
+/** Express's routing rules as the app has them. */
+export function expressMatching(adapter: ExpressLikeAdapter): RouteMatchingOptions {
+  const fromNest = adapter.getRouteMatchingOptions?.();
+  if (fromNest && typeof fromNest.caseSensitive === 'boolean') {
+    return { caseSensitive: fromNest.caseSensitive, ignoreTrailingSlash: fromNest.ignoreTrailingSlash !== false };
+  }
+  const app = adapter.getInstance();
+  return {
+    caseSensitive: !!app.get?.('case sensitive routing'),
+    ignoreTrailingSlash: !app.get?.('strict routing'),
+  };
+}
+
+/**
+ * Installs the CORS hook as the first application-level middleware: before body parsers, Nest
+ * middleware, guards and routes, so it answers preflights (which no route would) and its
+ * headers are on every response that follows, errors and 404s included.
+ */
+export function installExpressHook(adapter: ExpressLikeAdapter, engine: CorsEngine, onError: (error: unknown) => void): void {
+  adapter.use(function nestCrossOrigin(req, res, next) {
+    let outcome: CorsOutcome | Promise<CorsOutcome>;
+    try {
+      outcome = engine.handle(req.method!, req.url!, req.headers, req);
+    } catch (error) {
+      onError(error);
+      return next();
+    }
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (o) => finish(res, next, o),
+        (error) => {
+          onError(error);
+          next();
+        },
+      );
+    } else finish(res, next, outcome);
+  });
+}

@@ -1,0 +1,49 @@
+import type { ServerResponse } from 'node:http';
+import { appendVary, VARY } from '../../core/index.js';
+import type { CorsOutcome } from '../cors-engine.js';
+
+const kPreviousWriteHead = Symbol('nest-cross-origin.previousWriteHead');
+
+type GuardedResponse = ServerResponse & { [kPreviousWriteHead]?: ServerResponse['writeHead'] };
+
+/**
+ * Stands in for `res.writeHead` on responses that must vary on Origin. The app may set `Vary`
+ * after us with `setHeader` (which replaces), or Fastify may pass its own `vary` to
+ * `writeHead`, whose values win over ours: either way `Origin` is merged back in when the
+ * headers are finally written, so a shared cache can never serve one origin's response to
+ * another (SPEC §4). One shared function, no closure per request.
+ */
+function writeHeadWithVaryOrigin(this: GuardedResponse, ...args: unknown[]): ServerResponse {
+  let headers: Record<string, unknown> | undefined;
+  for (let i = args.length - 1; i > 0; i--) {
+    const a = args[i];
+    if (a !== null && typeof a === 'object' && !Array.isArray(a)) headers = a as Record<string, unknown>;
+    break;
+  }
+  let merged = false;
+  if (headers) {
+    for (const key of Object.keys(headers)) {
+      if (key.length === 4 && key.toLowerCase() === VARY) {
+        headers[key] = appendVary(headers[key] as string | string[] | undefined, 'Origin');
+        merged = true;
+        break;
+      }
+    }
+  }
+  if (!merged && !this.headersSent) this.setHeader(VARY, appendVary(this.getHeader(VARY) as string | undefined, 'Origin'));
+  const previous = this[kPreviousWriteHead]!;
+  return (previous as (...a: unknown[]) => ServerResponse).apply(this, args);
+}
+
+/** Writes an outcome's headers on a Node response; the caller ends preflights its own way. */
+export function applyHeaders(res: ServerResponse, outcome: CorsOutcome): void {
+  const headers = outcome.headers;
+  for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
+  if (outcome.varyOrigin) {
+    const guarded = res as GuardedResponse;
+    if (guarded[kPreviousWriteHead] === undefined) {
+      guarded[kPreviousWriteHead] = res.writeHead;
+      res.writeHead = writeHeadWithVaryOrigin as ServerResponse['writeHead'];
+    }
+  }
+}
