@@ -180,29 +180,33 @@ function checkHeaderList(value: unknown, option: string, where: string, c: Issue
 function namesOf(value: string | readonly string[] | undefined): string[] {
   if (value === undefined) return [];
   const out: string[] = [];
-  for (const entry of asList(value)) for (const part of entry.split(',')) if (part.trim()) out.push(part.trim());
+  for (const entry of asList(value)) {
+    if (typeof entry !== 'string') continue; // reported by checkOptions
+    for (const part of entry.split(',')) if (part.trim()) out.push(part.trim());
+  }
   return out;
 }
 
 /**
  * Compiles merged options (already checked level by level) into a {@link CorsPolicy}, after
- * the checks that only make sense on the merged result. Returns `null` when an issue was found.
+ * the checks that only make sense on the merged result. Returns `null` once any issue has been
+ * collected, since start-up then fails and the options may not be of the expected types.
  */
 export function compilePolicy(merged: MergedOptions, where: string, c: IssueCollector): CorsPolicy | null {
   const o = merged.options;
-  const before = c.issues.length;
   const originSpecs = asList(o.origins);
   const anyOrigin = originSpecs.some((s) => s === '*');
-  if (o.supportsCredentials && anyOrigin) {
+  if (o.supportsCredentials === true && anyOrigin) {
     issue(c, where, 'supportsCredentials', true, 'incompatible',
       'cannot be combined with origins "*": browsers refuse credentials with ACAO "*", and echoing any origin with credentials lets every site read authenticated responses. List the origins, use a pattern such as "https://*.example.com", a RegExp or a predicate');
   }
   const expose = namesOf(o.exposeHeaders);
-  if (o.supportsCredentials && expose.includes('*')) {
+  if (o.supportsCredentials === true && expose.includes('*')) {
     issue(c, where, 'exposeHeaders', o.exposeHeaders, 'incompatible',
       '"*" exposes nothing to credentialed requests (Fetch standard): list the header names');
   }
-  if (c.issues.length > before) return null;
+  // With any issue the app will not start: nothing is compiled from options not known good.
+  if (c.issues.length > 0) return null;
 
   const methods = namesOf(o.methods).map((m) => m.toUpperCase());
   const uniqueMethods = [...new Set(methods)];

@@ -68,7 +68,8 @@ function fastifyRegExpSource(path: string): { source: string; isStatic: boolean;
           else if (path[k] === '(') depth++;
           else if (path[k] === ')' && --depth === 0) break;
         }
-        source += `(${path.slice(j + 1, k)})`;
+        // find-my-way drops the anchors users often write inside a parameter's pattern.
+        source += `(${path.slice(j + 1, k).replace(/^\^/, '').replace(/\$$/, '')})`;
         j = k + 1;
       } else {
         // A parameter ends at "/" or, in a multi-parameter segment, at the next "-" or ".".

@@ -1,0 +1,54 @@
+import { compileResources, matchResource, normalizeRequestPath } from '../../lib/core/index.js';
+
+function winner(entries: [string, string][], path: string): string | undefined {
+  return matchResource(compileResources(entries), path)?.policy;
+}
+
+describe('resources matching (SPEC §3 rules 2 and 4)', () => {
+  it.each([
+    { desc: '/api/* matches deeper paths', pattern: '/api/*', path: '/api/x/y', want: true },
+    { desc: '/api/* matches /api/', pattern: '/api/*', path: '/api/', want: true },
+    { desc: '/api/* does not match /api', pattern: '/api/*', path: '/api', want: false },
+    { desc: '/api/* does not match /apiary', pattern: '/api/*', path: '/apiary', want: false },
+    { desc: 'a literal matches only itself', pattern: '/public', path: '/public/x', want: false },
+    { desc: 'case-sensitive (CVE-2024-6866)', pattern: '/Admin/*', path: '/admin/x', want: false },
+    { desc: '"+" is literal', pattern: '/service+path', path: '/service+path', want: true },
+    { desc: '"+" is not a regex quantifier', pattern: '/service+path', path: '/serviceepath', want: false },
+    { desc: '"." is literal', pattern: '/a.json', path: '/abjson', want: false },
+    { desc: '"*" alone is everything', pattern: '*', path: '/any/thing', want: true },
+  ])('$desc', ({ pattern, path, want }) => {
+    expect(winner([[pattern, 'p']], path) === 'p').toBe(want);
+  });
+
+  const orders: [string, string][][] = [
+    [['/*', 'permissive'], ['/api/v1/*', 'api'], ['/api/v1/secure', 'strict']],
+    [['/api/v1/secure', 'strict'], ['/api/v1/*', 'api'], ['/*', 'permissive']],
+    [['/api/v1/*', 'api'], ['/*', 'permissive'], ['/api/v1/secure', 'strict']],
+  ];
+  it.each(orders)('the most specific entry wins whatever the insertion order (CVE-2024-6839) %#', (...entries) => {
+    expect(winner(entries, '/api/v1/secure')).toBe('strict');
+    expect(winner(entries, '/api/v1/other')).toBe('api');
+    expect(winner(entries, '/elsewhere')).toBe('permissive');
+  });
+
+  it('more segments beat fewer, then longer beats shorter', () => {
+    expect(winner([['/a*', 'short'], ['/a/b/*', 'deep']], '/a/b/c')).toBe('deep');
+    expect(winner([['/api/*', 'short'], ['/api/items*', 'long']], '/api/items/1')).toBe('long');
+  });
+});
+
+describe('normalizeRequestPath', () => {
+  it.each([
+    { desc: 'plain', raw: '/api/cats', want: '/api/cats' },
+    { desc: 'percent-decoded', raw: '/service%20path', want: '/service path' },
+    { desc: '"+" kept (CVE-2024-6844)', raw: '/service+path', want: '/service+path' },
+    { desc: 'dot-dot resolved (CVE-2020-25032)', raw: '/api/../secret', want: '/secret' },
+    { desc: 'encoded dots resolved', raw: '/api/%2e%2e/secret', want: '/secret' },
+    { desc: 'encoded slashes and dots resolved', raw: '/api%2F..%2Fsecret', want: '/secret' },
+    { desc: 'single dots dropped', raw: '/a/./b/.', want: '/a/b/' },
+    { desc: 'cannot climb above the root', raw: '/../../x', want: '/x' },
+    { desc: 'malformed escape kept as sent', raw: '/a%zz/b', want: '/a%zz/b' },
+  ])('$desc', ({ raw, want }) => {
+    expect(normalizeRequestPath(raw)).toBe(want);
+  });
+});

@@ -1,0 +1,57 @@
+import { CorsConfigError, PolicySet } from '../../lib/core/index.js';
+import { INVALID_CASES, VALID_CASES } from './cases/validation.cases.js';
+
+describe('configuration checks (SPEC §6)', () => {
+  it.each(INVALID_CASES)('$desc', ({ options, want }) => {
+    const set = new PolicySet(options as never);
+    const got = set.issues.issues.map((i) => ({ option: i.option, reason: i.reason }));
+    // Both directions: every expected issue is there (no missing one), nothing else is (no unexpected one).
+    expect(got).toEqual(expect.arrayContaining(want.map((w) => expect.objectContaining(w))));
+    expect(got).toHaveLength(want.length);
+    expect(() => set.assertValid()).toThrow(CorsConfigError);
+  });
+
+  it.each(VALID_CASES)('accepts $desc', ({ options }) => {
+    const set = new PolicySet(options);
+    expect(set.issues.issues).toEqual([]);
+    expect(() => set.assertValid()).not.toThrow();
+  });
+
+  it('names the option, the value and where it was written in one message', () => {
+    const set = new PolicySet({ origins: ['https://a.com/'], policies: { partners: { maxAge: -3 } } });
+    let error: unknown;
+    try {
+      set.assertValid();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CorsConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^nest-cross-origin: invalid CORS configuration \(2 problems\):/);
+    expect(message).toContain('forRoot: origins[0] = "https://a.com/"');
+    expect(message).toContain('forRoot.policies.partners: maxAge = -3');
+    expect((error as CorsConfigError).issues).toHaveLength(2);
+  });
+
+  it('reports an unknown policy name and a bad decorator value with their route', () => {
+    const set = new PolicySet({ policies: { partners: {} } });
+    set.routePolicy(undefined, 'partnrs', 'CatsController', 'feed');
+    set.routePolicy(true as never, undefined, 'DogsController', 'list');
+    expect(set.issues.issues.map((i) => [i.where, i.reason])).toEqual([
+      ['CatsController.feed', 'unknown-policy'],
+      ['DogsController', 'invalid'],
+    ]);
+    expect(set.issues.issues[0].detail).toContain('"partners"');
+  });
+
+  it('checks the merged route policy: credentials from forRoot with "*" from a handler', () => {
+    const set = new PolicySet({ origins: 'https://a.com', supportsCredentials: true });
+    set.routePolicy(undefined, { origins: '*' }, 'CatsController', 'list');
+    expect(set.issues.issues).toEqual([expect.objectContaining({ where: 'CatsController.list', option: 'supportsCredentials', reason: 'incompatible' })]);
+  });
+
+  it('never mutates the options it is given', () => {
+    const options = Object.freeze({ origins: Object.freeze(['https://a.com']), resources: Object.freeze({ '/api/*': Object.freeze({ maxAge: 5 }) }) });
+    expect(() => new PolicySet(options as never).assertValid()).not.toThrow();
+  });
+});
