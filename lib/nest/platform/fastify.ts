@@ -17,6 +17,7 @@ type OnRequest = (request: FastifyRequestLike, reply: FastifyReplyLike, done: Do
 
 interface FastifyLikeInstance {
   addHook(name: 'onRequest', hook: OnRequest): unknown;
+  after?(callback: (err: Error | null, done: (err?: Error | null) => void) => void): unknown;
   initialConfig?: { caseSensitive?: boolean; ignoreTrailingSlash?: boolean; routerOptions?: { caseSensitive?: boolean; ignoreTrailingSlash?: boolean } };
 }
 interface FastifyLikeAdapter {
@@ -48,20 +49,27 @@ function finish(reply: FastifyReplyLike, done: Done, outcome: CorsOutcome): void
 }
 
 /**
- * Moves `hook` just before @fastify/middie's hook when middie is already registered, as it is
- * when `NestFactory.create()` runs (it calls the adapter's `init()` before providers exist):
- * the CORS hook must run before Nest middleware, as on Express. Hooks are copied into routes
- * when Fastify gets ready, so reordering before then is safe. Without middie yet (testing
- * module), appending already puts the hook first.
+ * Moves `hook` just before @fastify/middie's hook in a context's `onRequest` list, and in its
+ * child contexts. Middie is already registered when `NestFactory.create()` creates providers
+ * (it calls the adapter's `init()` first), so an appended hook would run after Nest
+ * middleware; the CORS hook must run before it, as on Express. Routes copy the lists when
+ * Fastify gets ready (`preReady`), so reordering before then is safe.
  */
-function moveBeforeMiddie(instance: object, hook: OnRequest): void {
-  const symbol = Object.getOwnPropertySymbols(instance).find((s) => s.description === 'fastify.hooks');
-  const hooks = symbol ? (instance as Record<symbol, { onRequest?: unknown[] }>)[symbol]?.onRequest : undefined;
-  if (!Array.isArray(hooks) || hooks[hooks.length - 1] !== hook) return;
-  const middie = hooks.findIndex((h) => typeof h === 'function' && (h.name === 'runMiddie' || h.name === 'runMiddieWithPayload'));
-  if (middie === -1) return;
-  hooks.pop();
-  hooks.splice(middie, 0, hook);
+function moveBeforeMiddie(context: object, hook: OnRequest): void {
+  const symbols = Object.getOwnPropertySymbols(context);
+  const hooksSymbol = symbols.find((s) => s.description === 'fastify.hooks');
+  const hooks = hooksSymbol ? (context as Record<symbol, { onRequest?: unknown[] }>)[hooksSymbol]?.onRequest : undefined;
+  if (Array.isArray(hooks)) {
+    const own = hooks.indexOf(hook);
+    const middie = hooks.findIndex((h) => typeof h === 'function' && (h.name === 'runMiddie' || h.name === 'runMiddieWithPayload'));
+    if (own !== -1 && middie !== -1 && middie < own) {
+      hooks.splice(own, 1);
+      hooks.splice(middie, 0, hook);
+    }
+  }
+  const childrenSymbol = symbols.find((s) => s.description === 'fastify.children');
+  const children = childrenSymbol ? (context as Record<symbol, unknown[]>)[childrenSymbol] : undefined;
+  if (Array.isArray(children)) for (const child of children) if (child && typeof child === 'object') moveBeforeMiddie(child, hook);
 }
 
 /** Installs the CORS hook as an `onRequest` hook, ahead of Nest middleware, guards and routes. */
@@ -86,5 +94,12 @@ export function installFastifyHook(adapter: FastifyLikeAdapter, engine: CorsEngi
     } else finish(reply, done, outcome);
   };
   instance.addHook('onRequest', hook);
-  moveBeforeMiddie(instance, hook);
+  // Fastify adds the hook from its plugin queue, not now: reorder from the same queue, next.
+  instance.after?.((err, next) => {
+    try {
+      moveBeforeMiddie(instance, hook);
+    } finally {
+      next(err);
+    }
+  });
 }

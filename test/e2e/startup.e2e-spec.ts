@@ -1,0 +1,118 @@
+// SPEC §6: app start-up fails with one error listing every problem, naming option and value,
+// whether the options come from forRoot, forRootAsync or decorators, on both start-up paths.
+import { Controller, Get, MiddlewareConsumer, Module, NestModule, Post, RequestMethod } from '@nestjs/common';
+import type { INestApplication, NestMiddleware } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { CorsConfigError, CorsModule, CrossOrigin } from '../../lib/index.js';
+import { INVALID_CASES } from '../core/cases/validation.cases.js';
+import { ADAPTERS, createApp } from '../utility/adapters.js';
+
+@Controller('plain')
+class PlainController {
+  @Get() get() { return 'ok'; }
+}
+
+async function startupError(build: () => Promise<unknown>): Promise<CorsConfigError> {
+  try {
+    await build();
+  } catch (e) {
+    if (e instanceof CorsConfigError) return e;
+    throw e;
+  }
+  throw new Error('start-up did not fail');
+}
+
+describe('start-up validation through CorsModule.forRoot', () => {
+  it.each(INVALID_CASES)('$desc', async ({ options, want }) => {
+    const error = await startupError(() => createApp({ imports: [CorsModule.forRoot(options as never)], controllers: [PlainController] }, ADAPTERS[0]));
+    expect(error.issues.map((i) => ({ option: i.option, reason: i.reason }))).toEqual(expect.arrayContaining(want.map((w) => expect.objectContaining(w))));
+    expect(error.issues).toHaveLength(want.length);
+    expect(error.message).toMatch(/^nest-cross-origin: invalid CORS configuration/);
+  });
+});
+
+describe('start-up validation of decorators', () => {
+  @CrossOrigin({ origins: 'https://a.com/', supportsCredentials: true })
+  @Controller('bad')
+  class BadController {
+    @CrossOrigin('nope') @Get('a') a() { return 'a'; }
+    @CrossOrigin({ maxAge: -1, methods: ['TRACE'] }) @Get('b') b() { return 'b'; }
+    @CrossOrigin({ origins: '*' }) @Post('c') c() { return 'c'; }
+  }
+
+  it.each(ADAPTERS)('lists every problem of every controller at once on $name', async (adapter) => {
+    const error = await startupError(() =>
+      createApp({ imports: [CorsModule.forRoot({ policies: { partners: {} } })], controllers: [BadController] }, adapter));
+    const got = error.issues.map((i) => `${i.where} ${i.option} ${i.reason}`).sort();
+    expect(got).toEqual([
+      'BadController origins invalid',
+      'BadController.a @CrossOrigin unknown-policy',
+      'BadController.b maxAge invalid',
+      'BadController.b methods[0] forbidden',
+      'BadController.c supportsCredentials incompatible',
+    ].sort());
+    expect(error.message).toContain('"https://a.com/"');
+  });
+
+  it('fails forRootAsync options when the factory resolves', async () => {
+    const error = await startupError(() =>
+      createApp({ imports: [CorsModule.forRootAsync({ useFactory: async () => ({ origins: ['ftp//x'] }) })], controllers: [PlainController] }, ADAPTERS[1]));
+    expect(error.issues).toEqual([expect.objectContaining({ where: 'forRoot', option: 'origins[0]', value: 'ftp//x' })]);
+  });
+});
+
+// NestFactory.create() registers Fastify's middleware engine before any provider exists,
+// unlike the testing module: the hook must still run before Nest middleware there.
+class RejectAllMiddleware implements NestMiddleware {
+  use(_req: unknown, res: import('node:http').ServerResponse): void {
+    res.statusCode = 401;
+    res.end('denied by middleware');
+  }
+}
+
+@CrossOrigin({ origins: 'https://app.example' })
+@Controller('secured')
+class SecuredController {
+  @Post() post() { return 'never'; }
+}
+
+@Module({ imports: [CorsModule.forRoot({ origins: 'https://app.example' })], controllers: [SecuredController] })
+class ProductionLikeModule implements NestModule {
+  configure(consumer: MiddlewareConsumer) {
+    consumer.apply(RejectAllMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
+  }
+}
+
+describe.each([
+  { name: 'Express', create: () => new ExpressAdapter() },
+  { name: 'Fastify', create: () => new FastifyAdapter() },
+])('NestFactory.create() on $name', ({ create }) => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    app = await NestFactory.create(ProductionLikeModule, create() as never, { logger: false });
+    await app.listen(0, '127.0.0.1');
+  });
+  afterAll(() => app.close());
+
+  it('answers the preflight before Nest middleware', async () => {
+    const res = await request(app.getHttpServer()).options('/secured').set('Origin', 'https://app.example').set('Access-Control-Request-Method', 'POST');
+    expect(res.status).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe('https://app.example');
+  });
+
+  it('puts the CORS headers on a response middleware ends', async () => {
+    const res = await request(app.getHttpServer()).post('/secured').set('Origin', 'https://app.example');
+    expect(res.status).toBe(401);
+    expect(res.text).toBe('denied by middleware');
+    expect(res.headers['access-control-allow-origin']).toBe('https://app.example');
+  });
+
+  it('fails NestFactory.create() itself on a bad configuration', async () => {
+    @Module({ imports: [CorsModule.forRoot({ maxAge: -1 })] })
+    class BadModule {}
+    await expect(NestFactory.create(BadModule, create() as never, { logger: false, abortOnError: false })).rejects.toThrow(CorsConfigError);
+  });
+});
