@@ -105,14 +105,16 @@ export class PolicySet {
    * Compiled once per distinct pair of decorator values.
    */
   routePolicy(controllerValue: CrossOriginLevel, handlerValue: CrossOriginLevel, controllerName: string, handlerName: string): RoutePolicy {
+    const label = `${controllerName}.${handlerName}`;
     let byHandler = this.cache.get(controllerValue);
     if (!byHandler) this.cache.set(controllerValue, (byHandler = new Map()));
-    const cached = byHandler.get(handlerValue);
-    if (cached) return cached;
-    const label = `${controllerName}.${handlerName}`;
-    const result = this.computeRoutePolicy(controllerValue, handlerValue, controllerName, label);
-    byHandler.set(handlerValue, result);
-    return result;
+    let shared = byHandler.get(handlerValue);
+    if (!shared) {
+      shared = this.computeRoutePolicy(controllerValue, handlerValue, controllerName, label);
+      byHandler.set(handlerValue, shared);
+    }
+    // The compiled policy is shared; the name is each route's own.
+    return { ...shared, label };
   }
 
   private computeRoutePolicy(classValue: CrossOriginLevel, handlerValue: CrossOriginLevel, className: string, label: string): RoutePolicy {

@@ -86,8 +86,9 @@ export function matchResource<P>(table: readonly ResourceEntry<P>[], path: strin
 /**
  * The path resources are matched on: percent-decoded once with `+` kept as `+`
  * (CVE-2024-6844), then with dot segments resolved (RFC 3986 §5.2.4), so `/api/../secret` is
- * `/secret` and never gets the policy of `/api/*` (CVE-2020-25032). A malformed escape leaves
- * the path as sent.
+ * `/secret` and never gets the policy of `/api/*` (CVE-2020-25032). When some escape is
+ * malformed, the ASCII escapes are still decoded, so a stray `%zz` cannot keep `%2e%2e` or
+ * `%2f` from being seen as the dots and slashes they are.
  */
 export function normalizeRequestPath(rawPath: string): string {
   let path = rawPath;
@@ -95,7 +96,7 @@ export function normalizeRequestPath(rawPath: string): string {
     try {
       path = decodeURIComponent(path);
     } catch {
-      path = rawPath;
+      path = rawPath.replace(/%([0-7][0-9a-fA-F])/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
     }
   }
   if (!path.includes('/.')) return path;

@@ -65,3 +65,14 @@ describe('PolicySet.routePolicy', () => {
     expect(a.kind === 'policy' && b.kind === 'policy' && a.policy === b.policy).toBe(true);
   });
 });
+
+describe('route names', () => {
+  it('each route keeps its own name when routes share a compiled policy', () => {
+    const set = new PolicySet({});
+    const c = { maxAge: 1 };
+    const a = set.routePolicy(c, undefined, 'ItemsController', 'list');
+    const b = set.routePolicy(c, undefined, 'ItemsController', 'update');
+    const u = set.routePolicy(undefined, undefined, 'OtherController', 'get');
+    expect([a.label, b.label, u.label]).toEqual(['ItemsController.list', 'ItemsController.update', 'OtherController.get']);
+  });
+});

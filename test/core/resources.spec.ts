@@ -48,6 +48,8 @@ describe('normalizeRequestPath', () => {
     { desc: 'single dots dropped', raw: '/a/./b/.', want: '/a/b/' },
     { desc: 'cannot climb above the root', raw: '/../../x', want: '/x' },
     { desc: 'malformed escape kept as sent', raw: '/a%zz/b', want: '/a%zz/b' },
+    { desc: 'a malformed escape does not stop dot resolution', raw: '/api/%2e%2e/secret%zz', want: '/secret%zz' },
+    { desc: 'nor slash decoding', raw: '/api%2F..%2Fsecret%E0', want: '/secret%E0' },
   ])('$desc', ({ raw, want }) => {
     expect(normalizeRequestPath(raw)).toBe(want);
   });
