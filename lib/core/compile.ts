@@ -19,7 +19,7 @@ export interface CorsPolicy {
   readonly methods: ReadonlySet<string>;
   /** Send `ACAO: *` for every allowed origin (`origins: '*'` with `sendWildcard`). */
   readonly wildcard: boolean;
-  /** Whether responses get `Vary: Origin` (SPEC §4: whenever ACAO depends on the Origin). */
+  /** Whether responses get `Vary: Origin` (SPEC §4: whenever they depend on the Origin). */
   readonly varyOrigin: boolean;
   /** ACAO for requests without Origin (`alwaysSend`), or `null` for none. */
   readonly noOriginAcao: string | null;
@@ -231,8 +231,10 @@ export function compilePolicy(merged: MergedOptions, where: string, c: IssueColl
     allowHeaders: compileHeaderMatcher(allowHeaders),
     methods: new Set(uniqueMethods),
     wildcard,
-    // A response depends on the Origin unless every allowed origin gets the same "*" (SPEC §4).
-    varyOrigin: o.varyHeader && !wildcard,
+    // Even with "*" for every allowed origin, "null" and malformed Origins get nothing, so
+    // every response depends on the Origin (SPEC §4); Fetch's no-Vary advice for a constant
+    // "*" does not apply.
+    varyOrigin: o.varyHeader,
     noOriginAcao,
     sharedHeaders: Object.freeze(sharedHeaders.map((h) => Object.freeze(h) as HeaderPair)),
     preflightHeaders: Object.freeze(preflightHeaders.map((h) => Object.freeze(h) as HeaderPair)),

@@ -77,10 +77,11 @@ describe.each(ADAPTERS)('origins on $name', (adapter) => {
     expect(corsHeaders(res.headers)).toEqual({});
   });
 
-  it('"*" with sendWildcard: ACAO "*", no Vary (the response does not depend on Origin)', async () => {
+  it('"*" with sendWildcard: ACAO "*", but Vary still, since null and malformed Origins get nothing', async () => {
     const res = await actual(app, 'get', '/star', 'https://any.test');
     expect(res.headers['access-control-allow-origin']).toBe('*');
-    expect(varyOf(res.headers)).toEqual([]);
+    expect(varyOf(res.headers)).toEqual(['origin']);
+    expect((await actual(app, 'get', '/star', 'null')).headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('a malformed Origin is never echoed, even by "*"', async () => {
