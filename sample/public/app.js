@@ -1,0 +1,150 @@
+// Runs every call of /calls.json against the API with fetch and shows what the browser let
+// the script see. Plain browser JavaScript: no build step, no external assets.
+
+const MAX_BODY = 400;
+
+const $ = (selector) => document.querySelector(selector);
+
+/** Creates an element; children may be strings, so response text never goes through innerHTML. */
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  for (const child of children) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}
+
+function describeRequest(call, api) {
+  const lines = [`${call.method} ${api}${call.path}`];
+  const headers = { ...(call.headers ?? {}) };
+  if (call.json !== undefined) headers['Content-Type'] = 'application/json';
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+  if (call.json !== undefined) lines.push('', JSON.stringify(call.json));
+  const notes = [];
+  if (call.credentials) notes.push(`credentials: '${call.credentials}'`);
+  notes.push(call.preflight ? 'preflighted (OPTIONS first)' : 'simple request (no preflight)');
+  return [el('pre', {}, lines.join('\n')), el('div', { class: 'detail' }, notes.join(' · '))];
+}
+
+function describeExpectation(expect) {
+  if (expect.cors === 'blocked') return 'blocked by CORS';
+  return expect.status === undefined ? 'allowed' : `allowed · ${expect.status}`;
+}
+
+async function runCall(call, api) {
+  const headers = { ...(call.headers ?? {}) };
+  const init = { method: call.method, headers, mode: 'cors', cache: 'no-store' };
+  if (call.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(call.json);
+  }
+  if (call.credentials) init.credentials = call.credentials;
+  let response;
+  try {
+    response = await fetch(`${api}${call.path}`, init);
+  } catch (error) {
+    // The only thing a script learns from a CORS refusal: a TypeError, no status, no body.
+    return { cors: 'blocked', error: `${error.name}: ${error.message}` };
+  }
+  const text = await response.text();
+  const readHeaders = (call.readHeaders ?? []).map((name) => [name, response.headers.get(name)]);
+  return { cors: 'allowed', status: response.status, statusText: response.statusText, body: text, readHeaders };
+}
+
+function formatBody(text) {
+  let shown = text;
+  try {
+    shown = JSON.stringify(JSON.parse(text));
+  } catch {
+    // Not JSON: show it as it came.
+  }
+  if (shown.length > MAX_BODY) shown = `${shown.slice(0, MAX_BODY)}…`;
+  return shown === '' ? '(empty body)' : shown;
+}
+
+function matches(call, outcome) {
+  if (outcome.cors !== call.expect.cors) return false;
+  return call.expect.status === undefined || outcome.status === call.expect.status;
+}
+
+function renderOutcome(cell, row, call, outcome) {
+  cell.replaceChildren();
+  row.classList.remove('pending');
+  row.classList.add(outcome.cors);
+  row.dataset.outcome = outcome.cors;
+  if (outcome.cors === 'allowed') {
+    row.dataset.status = String(outcome.status);
+    cell.append(el('div', { class: 'verdict' }, `allowed · ${outcome.status} ${outcome.statusText}`.trim()));
+    cell.append(el('pre', { class: 'detail body' }, formatBody(outcome.body)));
+    for (const [name, value] of outcome.readHeaders) {
+      cell.append(el('div', { class: 'detail' }, `${name}: ${value === null ? '(hidden from the script)' : value}`));
+    }
+  } else {
+    cell.append(el('div', { class: 'verdict' }, 'blocked by CORS'));
+    cell.append(el('div', { class: 'detail' }, `fetch rejected: ${outcome.error}`));
+  }
+  const ok = matches(call, outcome);
+  row.dataset.match = ok ? 'yes' : 'no';
+  row.classList.toggle('mismatch', !ok);
+  cell.append(el('span', { class: 'match' }, ok ? '✓ as expected' : '✗ not what the sample expects'));
+  return ok;
+}
+
+function buildRows(config) {
+  const body = $('#results tbody');
+  body.replaceChildren();
+  return config.calls.map((call, index) => {
+    const outcomeCell = el('td', { class: 'outcome' }, el('div', { class: 'verdict' }, 'waiting…'));
+    const row = el(
+      'tr',
+      { class: 'pending', 'data-call-id': call.id, 'data-expected': call.expect.cors, 'data-outcome': 'pending' },
+      el('td', {}, String(index + 1)),
+      el('td', {}, el('div', { class: 'title' }, call.title), el('div', { class: 'why' }, call.why)),
+      el('td', { class: 'request' }, ...describeRequest(call, config.api)),
+      el('td', {}, describeExpectation(call.expect)),
+      outcomeCell,
+    );
+    body.append(row);
+    return { call, row, outcomeCell };
+  });
+}
+
+async function runAll(config) {
+  const button = $('#run');
+  const summary = $('#summary');
+  button.disabled = true;
+  summary.dataset.state = 'running';
+  summary.textContent = 'Running…';
+  const rows = buildRows(config);
+  let good = 0;
+  // One after the other: the cookie read-back call depends on the login call before it.
+  for (const { call, row, outcomeCell } of rows) {
+    if (renderOutcome(outcomeCell, row, call, await runCall(call, config.api))) good += 1;
+  }
+  summary.dataset.state = 'done';
+  summary.dataset.good = String(good);
+  summary.dataset.total = String(rows.length);
+  summary.textContent = `${good} of ${rows.length} calls as expected.`;
+  button.disabled = false;
+}
+
+async function start() {
+  const response = await fetch('/calls.json', { cache: 'no-store' });
+  const config = await response.json();
+  $('#page-origin').textContent = config.pageOrigin;
+  $('#api-origin').textContent = config.api;
+  if (location.origin !== config.pageOrigin) {
+    const warning = $('#origin-warning');
+    warning.textContent =
+      `This page is open as ${location.origin}, but the API only allows ${config.pageOrigin}: ` +
+      `open ${config.pageOrigin} instead, or most calls will be blocked.`;
+    warning.hidden = false;
+  }
+  $('#run').addEventListener('click', () => runAll(config));
+  await runAll(config);
+}
+
+start().catch((error) => {
+  const summary = $('#summary');
+  summary.dataset.state = 'error';
+  summary.textContent = `Could not start: ${error}`;
+});
