@@ -10,3 +10,4 @@ export * from './compile.js';
 export * from './resources.js';
 export * from './decide.js';
 export * from './policy-set.js';
+export * from './origin-cache.js';

@@ -33,19 +33,24 @@ export interface CorsRefusal {
   readonly preflight: boolean;
   /** `Controller.handler`, `resources["/api/*"]`, … */
   readonly policyLabel: string;
+  readonly policy: CorsPolicy;
   readonly refusal: Refusal;
 }
 
 export const PASS_THROUGH: CorsOutcome = Object.freeze({ preflight: false, headers: NO_HEADERS, varyOrigin: false });
 
-/** A route's policy as the table stores it: the route policy plus, for static undecorated routes, the resolved resource policy. */
+/** A route's policy as the table stores it. */
 export interface RouteEntry {
   readonly route: RoutePolicy;
-  /** For `kind: 'resources'` routes whose path is static: the policy, decided at start-up. */
-  readonly fixed?: CorsPolicy | null;
+  /**
+   * The policy, decided at start-up, for every route but undecorated ones with parameters
+   * (their `resources` entry depends on the actual path). Filled in when the table is built.
+   */
+  readonly fixed?: Resolved;
 }
 
-interface Resolved {
+/** A policy and the name of where it was written, as logs and introspection show it. */
+export interface Resolved {
   readonly policy: CorsPolicy | null;
   readonly label: string;
 }
@@ -69,7 +74,8 @@ function single(value: string | string[] | undefined): string | undefined {
 export class CorsEngine {
   private records: RouteRecord<RouteEntry>[] = [];
   private table: RouteTable<RouteEntry> | null = null;
-  private readonly labels = new Map<CorsPolicy | null, string>();
+  /** One shared object per resource policy, so resolving one allocates nothing. */
+  private readonly byResource = new Map<CorsPolicy, Resolved>();
   /** Set in explain mode; `null` otherwise, so refusals cost nothing. */
   onRefusal: ((refusal: CorsRefusal) => void) | null = null;
   onUnreadableRoute: (record: RouteRecord<RouteEntry>, error: unknown) => void = () => {};
@@ -79,7 +85,11 @@ export class CorsEngine {
     private flavor: RouterFlavor = 'express',
     private matching: RouteMatchingOptions = { caseSensitive: false, ignoreTrailingSlash: true },
   ) {
-    for (const r of policies.resources) this.labels.set(r.policy, `resources[${JSON.stringify(r.pattern)}]`);
+    for (const r of policies.resources) {
+      if (r.policy && !this.byResource.has(r.policy)) {
+        this.byResource.set(r.policy, Object.freeze({ policy: r.policy, label: `resources[${JSON.stringify(r.pattern)}]` }));
+      }
+    }
   }
 
   /** Sets the router rules the table must follow; routes are compiled again on next use. */
@@ -109,27 +119,27 @@ export class CorsEngine {
   }
 
   private withFixedPolicy(record: RouteRecord<RouteEntry>): RouteRecord<RouteEntry> {
-    if (record.target.route.kind !== 'resources' || /[:*{(]/.test(record.path)) return record;
-    // A static undecorated route gets its resource policy from its own path, so a
-    // case-insensitive router cannot hand "/ADMIN" the policy of a less specific pattern.
-    const fixed = this.policies.resourcePolicy(normalizeRequestPath(record.path));
-    return { ...record, target: { route: record.target.route, fixed } };
+    const route = record.target.route;
+    let fixed: Resolved | undefined;
+    if (route.kind === 'policy') fixed = Object.freeze({ policy: route.policy, label: route.label });
+    else if (route.kind === 'disabled') fixed = NONE;
+    else if (!/[:*{(]/.test(record.path)) {
+      // A static undecorated route gets its resource policy from its own path, so a
+      // case-insensitive router cannot hand "/ADMIN" the policy of a less specific pattern.
+      fixed = this.fromResources(this.policies.resourcePolicy(normalizeRequestPath(record.path)));
+    }
+    return fixed === undefined ? record : { ...record, target: { route, fixed } };
   }
 
   private resolve(entry: RouteEntry | undefined, path: string): Resolved {
-    if (entry !== undefined) {
-      const route = entry.route;
-      if (route.kind === 'policy') return route.policy === null ? NONE : { policy: route.policy, label: route.label };
-      if (route.kind === 'disabled') return NONE;
-      if (entry.fixed !== undefined) return this.fromResources(entry.fixed);
-    }
+    if (entry !== undefined && entry.fixed !== undefined) return entry.fixed;
     if (this.policies.everywhere !== null) return this.fromResources(this.policies.everywhere);
     return this.fromResources(this.policies.resourcePolicy(normalizeRequestPath(path)));
   }
 
   private fromResources(policy: CorsPolicy | null): Resolved {
     if (policy === null) return NONE;
-    return { policy, label: this.labels.get(policy) ?? 'resources' };
+    return this.byResource.get(policy) ?? { policy, label: 'resources' };
   }
 
   /** The policy that applies to (method, url, host), for introspection and tests. */
@@ -178,7 +188,7 @@ export class CorsEngine {
   ): CorsOutcome {
     const out = actualResponseHeaders(policy, origin, allowed, single(headers[ACRPN]));
     if (origin && !allowed && this.onRefusal) {
-      this.onRefusal({ method, path, origin, preflight: false, policyLabel: label, refusal: { kind: 'origin', origin } });
+      this.onRefusal({ method, path, origin, preflight: false, policyLabel: label, policy, refusal: { kind: 'origin', origin } });
     }
     return { preflight: false, headers: out, varyOrigin: policy.varyOrigin };
   }
@@ -196,7 +206,7 @@ export class CorsEngine {
     const acrh = headers[ACRH];
     const outcome = preflightResponse(policy, origin, allowed, acrm, Array.isArray(acrh) ? acrh.join(',') : acrh, single(headers[ACRPN]));
     if (outcome.refusal && this.onRefusal) {
-      this.onRefusal({ method: acrm, path, origin, preflight: true, policyLabel: label, refusal: outcome.refusal });
+      this.onRefusal({ method: acrm, path, origin, preflight: true, policyLabel: label, policy, refusal: outcome.refusal });
     }
     return { preflight: true, headers: outcome.headers, varyOrigin: policy.varyOrigin };
   }

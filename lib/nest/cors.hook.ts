@@ -5,6 +5,7 @@ import { PolicySet, type CorsModuleOptions, type CrossOriginLevel, type RoutePol
 import { CORS_MODULE_OPTIONS, CROSS_ORIGIN_METADATA, ROUTE_POLICY_METADATA } from './cors.constants.js';
 import { CorsEngine, type RouteEntry } from './cors-engine.js';
 import { escapeForLog, formatRefusal } from './explain.js';
+import { formatRouteTable, reportRoutes, type RoutePolicyReport } from './route-report.js';
 import { expressMatching, installExpressHook } from './platform/express.js';
 import { fastifyMatching, installFastifyHook } from './platform/fastify.js';
 
@@ -36,6 +37,7 @@ export class CorsHook implements OnApplicationBootstrap {
   readonly engine: CorsEngine;
   private installedOn: object | null = null;
   private loggedHookError = false;
+  private readonly debug: boolean;
 
   constructor(
     @Inject(CORS_MODULE_OPTIONS) options: CorsModuleOptions,
@@ -48,7 +50,8 @@ export class CorsHook implements OnApplicationBootstrap {
     this.tagControllers(discovery, policies);
     // One error listing every problem, thrown while the app is created (SPEC §6).
     policies.assertValid();
-    if (options?.debug) {
+    this.debug = options?.debug === true;
+    if (this.debug) {
       this.engine.onRefusal = (r) => this.logger.warn(formatRefusal(r));
     }
     this.engine.onUnreadableRoute = (record, error) =>
@@ -121,6 +124,12 @@ export class CorsHook implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     // Compile now rather than on the first request; routes added later recompile lazily.
     this.engine.compileRoutes();
+    if (this.debug) for (const line of formatRouteTable(this.routeReports())) this.logger.log(line);
+  }
+
+  /** Every recorded route with its effective policy (see `CorsService.routes()`). */
+  routeReports(): RoutePolicyReport[] {
+    return reportRoutes(this.engine);
   }
 
   private hookFailed(error: unknown): void {

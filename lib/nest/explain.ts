@@ -1,3 +1,4 @@
+import type { OptionSource } from '../core/index.js';
 import type { CorsRefusal } from './cors-engine.js';
 
 const MAX_LOGGED_LENGTH = 200;
@@ -18,17 +19,27 @@ export function escapeForLog(value: string): string {
   });
 }
 
+/** Where an option's value was written, in the words of the README. */
+export function describeSource(source: OptionSource): string {
+  if (source === 'handler' || source === 'controller') return `${source} @CrossOrigin`;
+  if (source === 'resource') return 'resources entry';
+  if (source === 'default') return 'default';
+  if (source === 'forRoot') return 'forRoot';
+  return `policy ${JSON.stringify(source.slice('policy:'.length))}`;
+}
+
 /** One line per refused decision: what, where, and the exact reason. */
 export function formatRefusal(r: CorsRefusal): string {
   const what = `${r.preflight ? 'preflight for ' : ''}${escapeForLog(r.method)} ${escapeForLog(r.path)} from ${escapeForLog(r.origin)}`;
   const reason = (() => {
+    const from = (key: 'origins' | 'methods' | 'allowHeaders') => `${r.policyLabel} (${describeSource(r.policy.sources[key])})`;
     switch (r.refusal.kind) {
       case 'origin':
-        return `origin ${escapeForLog(r.refusal.origin)} not in origins of ${r.policyLabel}`;
+        return `origin ${escapeForLog(r.refusal.origin)} not in origins of ${from('origins')}`;
       case 'method':
-        return `method ${escapeForLog(r.refusal.method)} not in methods of ${r.policyLabel}`;
+        return `method ${escapeForLog(r.refusal.method)} not in methods of ${from('methods')}`;
       case 'header':
-        return `header ${escapeForLog(r.refusal.header)} not in allowHeaders of ${r.policyLabel}`;
+        return `header ${escapeForLog(r.refusal.header)} not in allowHeaders of ${from('allowHeaders')}`;
       case 'header-limit':
         return 'Access-Control-Request-Headers lists more than 100 names or 16 empty elements';
     }

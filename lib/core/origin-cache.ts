@@ -1,0 +1,115 @@
+import type { OriginPredicate } from './options.js';
+
+/** How {@link cachedOrigins} keeps answers. */
+export interface CachedOriginsOptions {
+  /** How long an answer (allowed or refused) is kept, in milliseconds. */
+  readonly ttl: number;
+  /** How many origins are kept at most; the least recently used goes first. (default: `1000`) */
+  readonly max?: number;
+  /** The clock, for tests. (default: `Date.now`) */
+  readonly now?: () => number;
+}
+
+/** An origin predicate that remembers answers; `invalidate()` forgets them. */
+export interface CachedOriginPredicate extends OriginPredicate {
+  /** Forgets one origin's answer (compared case-insensitively), or every answer. */
+  invalidate(origin?: string): void;
+  /** How many answers are kept now. */
+  readonly size: number;
+}
+
+interface Entry {
+  readonly allowed: boolean;
+  readonly expires: number;
+}
+
+/**
+ * Wraps a lookup of allowed origins in a user's store (a database, a config service) so each
+ * origin is looked up at most once per `ttl`, with at most `max` origins kept and concurrent
+ * requests from one origin sharing one lookup. A lookup that throws or rejects refuses the
+ * origin and is not kept, so the next request asks again. The request is not part of the key:
+ * the answer must depend on the origin only.
+ *
+ * @example
+ * ```ts
+ * const partnerOrigins = cachedOrigins((origin) => partners.exists(origin), { ttl: 60_000, max: 5_000 });
+ * CorsModule.forRoot({ origins: partnerOrigins });
+ * // after a partner is removed from the store:
+ * partnerOrigins.invalidate('https://old-partner.example');
+ * ```
+ * @publicApi
+ */
+export function cachedOrigins(
+  lookup: (origin: string) => boolean | Promise<boolean>,
+  options: CachedOriginsOptions,
+): CachedOriginPredicate {
+  const { ttl, max = 1000, now = Date.now } = options ?? ({} as CachedOriginsOptions);
+  if (typeof lookup !== 'function') throw new TypeError('nest-cross-origin: cachedOrigins() needs a lookup function');
+  if (typeof ttl !== 'number' || !(ttl >= 0) || !Number.isFinite(ttl)) {
+    throw new TypeError(`nest-cross-origin: cachedOrigins() ttl must be a number of milliseconds, 0 or more (got ${String(ttl)})`);
+  }
+  if (!Number.isSafeInteger(max) || max < 1) {
+    throw new TypeError(`nest-cross-origin: cachedOrigins() max must be a whole number, 1 or more (got ${String(max)})`);
+  }
+  // A Map iterates in insertion order: re-inserting on use makes the first key the least recent.
+  const answers = new Map<string, Entry>();
+  const pending = new Map<string, Promise<boolean>>();
+
+  const remember = (key: string, allowed: boolean) => {
+    answers.delete(key);
+    answers.set(key, { allowed, expires: now() + ttl });
+    while (answers.size > max) answers.delete(answers.keys().next().value as string);
+  };
+
+  const predicate = ((origin: string): boolean | Promise<boolean> => {
+    const key = origin.toLowerCase();
+    const hit = answers.get(key);
+    if (hit !== undefined) {
+      if (hit.expires > now()) {
+        answers.delete(key);
+        answers.set(key, hit);
+        return hit.allowed;
+      }
+      answers.delete(key);
+    }
+    const inFlight = pending.get(key);
+    if (inFlight) return inFlight;
+    let result: boolean | Promise<boolean>;
+    try {
+      result = lookup(origin);
+    } catch {
+      return false;
+    }
+    if (typeof result === 'boolean' || result === null || typeof (result as Promise<boolean>)?.then !== 'function') {
+      const allowed = result === true;
+      remember(key, allowed);
+      return allowed;
+    }
+    const promise = Promise.resolve(result).then(
+      (value) => {
+        pending.delete(key);
+        const allowed = value === true;
+        remember(key, allowed);
+        return allowed;
+      },
+      () => {
+        pending.delete(key);
+        return false;
+      },
+    );
+    pending.set(key, promise);
+    return promise;
+  }) as unknown as CachedOriginPredicate;
+
+  predicate.invalidate = (origin?: string) => {
+    if (origin === undefined) {
+      answers.clear();
+      pending.clear();
+    } else {
+      answers.delete(origin.toLowerCase());
+      pending.delete(origin.toLowerCase());
+    }
+  };
+  Object.defineProperty(predicate, 'size', { get: () => answers.size });
+  return predicate;
+}

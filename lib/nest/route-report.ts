@@ -1,0 +1,56 @@
+import { describeValue, type CorsPolicy, type ResolvedCorsOptions } from '../core/index.js';
+import type { CorsEngine } from './cors-engine.js';
+import { describeSource } from './explain.js';
+
+/** The effective CORS of one route, and where each value came from. */
+export interface RoutePolicyReport {
+  readonly method: string;
+  readonly path: string;
+  /** `Controller.handler`, or `route` for routes registered outside controllers. */
+  readonly handler: string;
+  /** `decorator`, `disabled` (`@CrossOrigin(false)`) or `resources` (no decorator). */
+  readonly kind: 'decorator' | 'disabled' | 'resources';
+  /** Where the policy comes from: the handler, or the `resources` entry for the route's path. */
+  readonly policy: string;
+  /** The options in force, or `null` when the route sends no CORS headers. */
+  readonly options: ResolvedCorsOptions | null;
+  /** For each option: `default`, `forRoot`, `resource`, `controller`, `handler` or `policy:<name>`. */
+  readonly sources: CorsPolicy['sources'] | null;
+}
+
+/** One report per route the engine recorded, in registration order. */
+export function reportRoutes(engine: CorsEngine): RoutePolicyReport[] {
+  return engine.routes.map((record) => {
+    const route = record.target.route;
+    // For parametric undecorated routes the resource policy is the one of the pattern itself.
+    const resolved = engine.policyFor(record.method === 'ALL' ? 'GET' : record.method, record.path);
+    const policy = route.kind === 'policy' ? route.policy : route.kind === 'resources' ? resolved.policy : null;
+    return {
+      method: record.method,
+      path: record.path,
+      handler: route.label,
+      kind: route.kind === 'policy' ? 'decorator' : route.kind,
+      policy: route.kind === 'resources' ? resolved.label : route.kind === 'disabled' ? 'off' : route.label,
+      options: policy?.options ?? null,
+      sources: policy?.sources ?? null,
+    };
+  });
+}
+
+/** The report as log lines: one per route, options that differ from the defaults with their source. */
+export function formatRouteTable(reports: readonly RoutePolicyReport[]): string[] {
+  const lines = [`CORS policies of ${reports.length} route${reports.length === 1 ? '' : 's'}:`];
+  for (const r of reports) {
+    const head = `  ${r.method.padEnd(7)} ${r.path} -> ${r.handler}`;
+    if (!r.options || !r.sources) {
+      lines.push(`${head}: no CORS (${r.kind === 'disabled' ? '@CrossOrigin(false)' : 'no resources entry matches'})`);
+      continue;
+    }
+    const sources = r.sources;
+    const set = (Object.keys(sources) as (keyof typeof sources)[])
+      .filter((k) => sources[k] !== 'default')
+      .map((k) => `${k}=${describeValue(r.options![k])} (${describeSource(sources[k])})`);
+    lines.push(`${head} [${r.policy}]: ${set.length ? set.join(', ') : 'defaults'}`);
+  }
+  return lines;
+}

@@ -1,0 +1,156 @@
+import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What a browser would decide about a cross-origin call, and why. */
+export interface CorsVerdict {
+  /** Whether the script could read the response (for a preflight: whether the browser would go on). */
+  readonly allowed: boolean;
+  /** Why it would be blocked, in the words of the Fetch standard's checks; absent when allowed. */
+  readonly reason?: string;
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  /** The preflight the browser sent first, when it would send one. */
+  readonly preflight?: CorsVerdict;
+}
+
+export interface PreflightOptions {
+  readonly origin: string;
+  /** The method the page wants to use (sent as Access-Control-Request-Method). */
+  readonly method: string;
+  /** Request header names the page sets that are not CORS-safelisted. */
+  readonly headers?: readonly string[];
+  /** `credentials: 'include'`. (default: `false`) */
+  readonly credentials?: boolean;
+}
+
+export interface FetchOptions {
+  readonly origin: string;
+  /** (default: `GET`) */
+  readonly method?: string;
+  /** Request headers the page sets, with their values (they decide whether a preflight is needed). */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /** `credentials: 'include'`. (default: `false`) */
+  readonly credentials?: boolean;
+}
+
+interface HttpServerHolder {
+  getHttpServer(): Server;
+}
+
+const SAFELISTED_METHODS = new Set(['GET', 'HEAD', 'POST']);
+const SAFELISTED_CONTENT_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
+
+/** Whether a request header is CORS-safelisted (Fetch standard), so it needs no preflight. */
+function isSafelistedHeader(name: string, value: string): boolean {
+  const n = name.toLowerCase();
+  if (value.length > 128) return false;
+  if (n === 'accept' || n === 'accept-language' || n === 'content-language') return true;
+  if (n === 'content-type') return SAFELISTED_CONTENT_TYPES.has(value.split(';')[0].trim().toLowerCase());
+  return false;
+}
+
+function list(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value.join(',') : value).split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** The Fetch standard's CORS check on a response. */
+function corsCheck(headers: IncomingHttpHeaders, origin: string, credentials: boolean): string | undefined {
+  const acao = headers['access-control-allow-origin'];
+  if (acao === undefined) return 'the response has no Access-Control-Allow-Origin header';
+  if (Array.isArray(acao) || acao.includes(',')) return `Access-Control-Allow-Origin holds several values (${String(acao)})`;
+  if (acao === '*' && !credentials) return undefined;
+  if (acao === '*') return 'Access-Control-Allow-Origin is "*", which a credentialed request does not accept';
+  if (acao !== origin) return `Access-Control-Allow-Origin "${acao}" is not the page's origin "${origin}"`;
+  if (credentials && headers['access-control-allow-credentials'] !== 'true') {
+    return 'a credentialed request needs Access-Control-Allow-Credentials: true';
+  }
+  return undefined;
+}
+
+function send(server: Server, method: string, path: string, headers: Record<string, string>, body?: string) {
+  return new Promise<{ status: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
+    const address = server.address() as AddressInfo;
+    const req = httpRequest({ host: '127.0.0.1', port: address.port, method, path, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Asks a Nest app (or a Node HTTP server) what a browser would decide about a cross-origin
+ * call, applying the Fetch standard's CORS checks to the real responses. For a user's own
+ * tests as much as ours: `allowed` is the verdict, `reason` says why a call would be blocked.
+ *
+ * @example
+ * ```ts
+ * const verdict = await expectCors(app).preflight('/cats', { origin: 'https://app.example', method: 'PUT', headers: ['x-api-key'] });
+ * expect(verdict.reason).toBeUndefined();
+ * ```
+ * @publicApi
+ */
+export function expectCors(target: HttpServerHolder | Server) {
+  const server = 'getHttpServer' in target ? target.getHttpServer() : target;
+
+  async function withServer<T>(run: () => Promise<T>): Promise<T> {
+    if (server.listening) return run();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      return await run();
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  async function preflightNow(path: string, o: PreflightOptions): Promise<CorsVerdict> {
+    const credentials = o.credentials === true;
+    const requested = (o.headers ?? []).map((h) => h.toLowerCase()).sort();
+    const headers: Record<string, string> = { origin: o.origin, 'access-control-request-method': o.method };
+    if (requested.length) headers['access-control-request-headers'] = requested.join(',');
+    const res = await send(server, 'OPTIONS', path, headers);
+    const verdict = (reason?: string): CorsVerdict => ({ allowed: reason === undefined, reason, status: res.status, headers: res.headers });
+    const failed = corsCheck(res.headers, o.origin, credentials);
+    if (failed) return verdict(`preflight: ${failed}`);
+    if (res.status < 200 || res.status > 299) return verdict(`preflight: status ${res.status} is not an ok status`);
+    const methods = list(res.headers['access-control-allow-methods']);
+    const methodOk = methods.includes(o.method) || SAFELISTED_METHODS.has(o.method) || (!credentials && methods.includes('*'));
+    if (!methodOk) return verdict(`preflight: method ${o.method} is not in Access-Control-Allow-Methods (${methods.join(', ') || 'absent'})`);
+    const allowedHeaders = list(res.headers['access-control-allow-headers']).map((h) => h.toLowerCase());
+    for (const name of requested) {
+      const wildcard = !credentials && allowedHeaders.includes('*') && name !== 'authorization';
+      if (!allowedHeaders.includes(name) && !wildcard) {
+        return verdict(`preflight: header ${name} is not in Access-Control-Allow-Headers (${allowedHeaders.join(', ') || 'absent'})`);
+      }
+    }
+    return verdict();
+  }
+
+  return {
+    /** Sends the preflight a browser would send, and checks it as the browser would. */
+    preflight(path: string, options: PreflightOptions): Promise<CorsVerdict> {
+      return withServer(() => preflightNow(path, options));
+    },
+
+    /** Runs a whole cross-origin `fetch`: the preflight when one is needed, then the request. */
+    fetch(path: string, options: FetchOptions): Promise<CorsVerdict> {
+      return withServer(async () => {
+        const method = (options.method ?? 'GET').toUpperCase();
+        const credentials = options.credentials === true;
+        const pageHeaders = options.headers ?? {};
+        const unsafe = Object.entries(pageHeaders).filter(([k, v]) => !isSafelistedHeader(k, v)).map(([k]) => k);
+        let preflight: CorsVerdict | undefined;
+        if (!SAFELISTED_METHODS.has(method) || unsafe.length > 0) {
+          preflight = await preflightNow(path, { origin: options.origin, method, headers: unsafe, credentials });
+          if (!preflight.allowed) return { ...preflight, allowed: false, preflight };
+        }
+        const res = await send(server, method, path, { ...pageHeaders, origin: options.origin }, options.body);
+        const reason = corsCheck(res.headers, options.origin, credentials);
+        return { allowed: reason === undefined, reason, status: res.status, headers: res.headers, preflight };
+      });
+    },
+  };
+}

@@ -1,0 +1,55 @@
+// The testing helper, used on our own apps: the verdicts match what the browser suite sees.
+import { Controller, Delete, Get, Put, UnauthorizedException } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
+import { CorsModule, CrossOrigin } from '../../lib/index.js';
+import { expectCors } from '../../lib/testing/index.js';
+import { ADAPTERS, createApp } from '../utility/adapters.js';
+
+@CrossOrigin({ origins: 'https://app.example', allowHeaders: ['content-type', 'x-api-key'], exposeHeaders: ['X-Total'] })
+@Controller('cats')
+class CatsController {
+  @Get() list() { return []; }
+  @Put(':id') update() { return {}; }
+  @CrossOrigin({ origins: 'https://app.example', methods: ['GET'] }) @Delete(':id') remove() { return {}; }
+  @CrossOrigin({ origins: 'https://app.example', supportsCredentials: true }) @Get('me') me() { return {}; }
+  @Get('locked') locked() { throw new UnauthorizedException(); }
+}
+
+describe.each(ADAPTERS)('expectCors on $name', (adapter) => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    app = await createApp({ imports: [CorsModule.forRoot({ origins: 'https://root.example' })], controllers: [CatsController] }, adapter);
+  });
+  afterAll(() => app.close());
+
+  it('allows what the policy allows', async () => {
+    const cors = expectCors(app);
+    expect(await cors.preflight('/cats/1', { origin: 'https://app.example', method: 'PUT', headers: ['Content-Type', 'X-Api-Key'] })).toMatchObject({ allowed: true, status: 204 });
+    const simple = await cors.fetch('/cats', { origin: 'https://app.example' });
+    expect(simple).toMatchObject({ allowed: true, status: 200 });
+    expect(simple.preflight).toBeUndefined();
+    const json = await cors.fetch('/cats/1', { origin: 'https://app.example', method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(json.allowed).toBe(true);
+    expect(json.preflight?.allowed).toBe(true);
+  });
+
+  it('says why a call would be blocked', async () => {
+    const cors = expectCors(app);
+    expect((await cors.fetch('/cats', { origin: 'https://evil.example' })).reason).toBe('the response has no Access-Control-Allow-Origin header');
+    expect((await cors.preflight('/cats/1', { origin: 'https://app.example', method: 'DELETE' })).reason).toBe(
+      'preflight: method DELETE is not in Access-Control-Allow-Methods (absent)');
+    expect((await cors.preflight('/cats/1', { origin: 'https://app.example', method: 'PUT', headers: ['x-secret'] })).reason).toBe(
+      'preflight: header x-secret is not in Access-Control-Allow-Headers (absent)');
+    expect((await cors.fetch('/cats', { origin: 'https://app.example', credentials: true })).reason).toBe(
+      'a credentialed request needs Access-Control-Allow-Credentials: true');
+    expect((await cors.fetch('/cats/me', { origin: 'https://app.example', credentials: true })).allowed).toBe(true);
+  });
+
+  it('a blocked preflight stops the whole fetch, and a readable error is allowed', async () => {
+    const cors = expectCors(app);
+    const blocked = await cors.fetch('/cats/1', { origin: 'https://app.example', method: 'DELETE' });
+    expect(blocked.allowed).toBe(false);
+    expect(blocked.preflight?.allowed).toBe(false);
+    expect(await cors.fetch('/cats/locked', { origin: 'https://app.example' })).toMatchObject({ allowed: true, status: 401 });
+  });
+});
