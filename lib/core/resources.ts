@@ -62,7 +62,8 @@ export function compileResources<P>(entries: readonly (readonly [string, P])[]):
   const compiled = entries.map(([raw, policy], index) => {
     const pattern = raw === '*' ? '/*' : raw;
     const literal = !pattern.includes('*');
-    const regexp = literal ? null : new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`);
+    // "s": a decoded path can hold line breaks ("%0d%0a"), and "*" must cross them too.
+    const regexp = literal ? null : new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 's');
     return { pattern, literal, regexp, policy, index, segments: pattern.split('/').length };
   });
   compiled.sort(

@@ -16,6 +16,7 @@ describe('resources matching (SPEC §3 rules 2 and 4)', () => {
     { desc: '"+" is not a regex quantifier', pattern: '/service+path', path: '/serviceepath', want: false },
     { desc: '"." is literal', pattern: '/a.json', path: '/abjson', want: false },
     { desc: '"*" alone is everything', pattern: '*', path: '/any/thing', want: true },
+    { desc: '"*" crosses decoded line breaks', pattern: '/api/*', path: '/api/\r\nx', want: true },
   ])('$desc', ({ pattern, path, want }) => {
     expect(winner([[pattern, 'p']], path) === 'p').toBe(want);
   });
