@@ -28,6 +28,13 @@ interface CompiledRoute<T> {
   readonly index: number;
   /** Fastify (find-my-way) prefers static, then parametric, then wildcard segments. */
   readonly specificity: number;
+  /** The path, for static routes: used at build time to find the routes that shadow them. */
+  readonly staticPath: string | null;
+  /**
+   * For a static route on Express: no earlier dynamic route can match its path, so a hit
+   * ends the lookup. Set once the table is built.
+   */
+  final: boolean;
 }
 
 function hostnameOf(host: string | undefined): string {
@@ -39,6 +46,8 @@ function hostnameOf(host: string | undefined): string {
   const colon = host.indexOf(':');
   return colon === -1 ? host : host.slice(0, colon);
 }
+
+const HAS_UPPER = /[A-Z]/;
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -142,10 +151,20 @@ export class RouteTable<T> {
       list.sort((a, b) => (this.ordered ? a.index - b.index : b.specificity - a.specificity || a.index - b.index));
     for (const list of this.buckets.values()) sort(list);
     sort(this.rootDynamic);
+    // On Express an earlier dynamic route wins over a static one ("/:id" before "/new"), so a
+    // static hit is only final when no such route matches its path: decided here, once.
+    for (const list of this.statics.values()) {
+      for (const route of list) {
+        const path = route.staticPath!;
+        const seg = firstSegment(path);
+        const rivals = [...(this.buckets.get(caseFold(seg, this.matching.caseSensitive)) ?? []), ...this.rootDynamic];
+        route.final = !this.ordered || !rivals.some((r) => r.index < route.index && r.regexp!.test(path));
+      }
+    }
   }
 
   private key(path: string): string {
-    let key = this.matching.caseSensitive ? path : path.toLowerCase();
+    let key = this.matching.caseSensitive || !HAS_UPPER.test(path) ? path : path.toLowerCase();
     if (this.matching.ignoreTrailingSlash && key.length > 1 && key.charCodeAt(key.length - 1) === 47) {
       key = key.slice(0, -1);
     }
@@ -179,7 +198,9 @@ export class RouteTable<T> {
       const seg = firstSegment(path);
       bucketable = !seg.includes(':') && !seg.includes('*') && path.indexOf('/', 1) !== -1;
     }
-    const route: CompiledRoute<T> = { method: record.method, hostRegExps, regexp, target: record.target, index, specificity };
+    const route: CompiledRoute<T> = {
+      method: record.method, hostRegExps, regexp, target: record.target, index, specificity, staticPath: isStatic ? path : null, final: true,
+    };
     if (isStatic) {
       const key = this.key(path);
       const list = this.statics.get(key);
@@ -198,15 +219,14 @@ export class RouteTable<T> {
 
   /** The route that would serve the request, or `undefined` when none would (a 404). */
   find(method: string, path: string, host: string | undefined): T | undefined {
-    const hostname = hostnameOf(host);
-    const fromStatic = pick(this.statics.get(this.key(path)), method, hostname, null, undefined);
-    if (fromStatic && !this.ordered) return fromStatic.target;
+    const fromStatic = pick(this.statics.get(this.key(path)), method, host, null, undefined);
+    if (fromStatic && fromStatic.final) return fromStatic.target;
     let best = fromStatic;
     const seg = firstSegment(path);
-    const bucket = this.buckets.get(this.matching.caseSensitive ? seg : seg.toLowerCase());
-    best = this.better(best, pick(bucket, method, hostname, path, best));
+    const bucket = this.buckets.get(caseFold(seg, this.matching.caseSensitive));
+    best = this.better(best, pick(bucket, method, host, path, best));
     if (best && !this.ordered) return best.target;
-    best = this.better(best, pick(this.rootDynamic, method, hostname, path, best));
+    best = this.better(best, pick(this.rootDynamic, method, host, path, best));
     return best?.target;
   }
 
@@ -221,14 +241,19 @@ function methodMatches(routeMethod: string, method: string): boolean {
   return routeMethod === method || routeMethod === 'ALL' || (method === 'HEAD' && routeMethod === 'GET');
 }
 
+function caseFold(s: string, caseSensitive: boolean): string {
+  return caseSensitive ? s : s.toLowerCase();
+}
+
 function pick<T>(
   list: readonly CompiledRoute<T>[] | undefined,
   method: string,
-  hostname: string,
+  host: string | undefined,
   path: string | null,
   before: CompiledRoute<T> | undefined,
 ): CompiledRoute<T> | undefined {
   if (!list) return undefined;
+  let hostname: string | undefined;
   for (const route of list) {
     // Lists are in dispatch order; on Express nothing after an earlier winner can win.
     if (before && route.index > before.index && path !== null) {
@@ -236,7 +261,11 @@ function pick<T>(
       break;
     }
     if (!methodMatches(route.method, method)) continue;
-    if (route.hostRegExps && !route.hostRegExps.some((re) => re.test(hostname))) continue;
+    if (route.hostRegExps) {
+      hostname ??= hostnameOf(host);
+      const name = hostname;
+      if (!route.hostRegExps.some((re) => re.test(name))) continue;
+    }
     if (path !== null && !route.regexp!.test(path)) continue;
     return route;
   }

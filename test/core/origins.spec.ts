@@ -1,4 +1,4 @@
-import { compileOrigins, isOriginAllowed, parseOrigin, parseOriginPattern, MAX_ORIGIN_LENGTH } from '../../lib/core/index.js';
+import { compileOrigins, isOriginAllowed, isWellFormedOrigin, parseOrigin, parseOriginPattern, MAX_ORIGIN_LENGTH } from '../../lib/core/index.js';
 import type { OriginSpec } from '../../lib/core/index.js';
 
 describe('parseOrigin', () => {
@@ -130,5 +130,17 @@ describe('isOriginAllowed (SPEC §5)', () => {
     expect(compileOrigins(['https://a.com', 'https://b.com']).staticOrigin).toBeNull();
     expect(compileOrigins(['https://*.a.com']).staticOrigin).toBeNull();
     expect(compileOrigins(['null']).staticOrigin).toBeNull();
+  });
+});
+
+describe('isWellFormedOrigin agrees with parseOrigin', () => {
+  it.each([
+    'https://a.example.com', 'http://localhost:8080', 'HTTPS://A.Example.COM', 'http://[::1]:3000', 'chrome-extension://abcdef',
+    'null', '', 'https://a.com/', 'https://a.com/x', 'https://a.com?x', 'https://u@a.com', 'a.com', 'https://', 'https://a..com',
+    'https://.a.com', 'https://a.com.', 'https://a.com:0', 'https://a.com:65535', 'https://a.com:65536', 'https://a.com:99999',
+    'https://a.com:080', 'https://a.com:', 'https://a.com ', 'https://résumé.com', 'http://[zz]', 'http://[]', 'http://[::1]:65536',
+    'http://[1:2]', `https://${'a'.repeat(400)}.com`, 'https://a_b.com', 'https://-a.com', 'x+y.z://h',
+  ])('%p', (origin) => {
+    expect(isWellFormedOrigin(origin)).toBe(parseOrigin(origin) !== null);
   });
 });
