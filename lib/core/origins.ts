@@ -212,6 +212,7 @@ export function isOriginAllowed(
   request: unknown,
 ): boolean | Promise<boolean> {
   if (origin === 'null') return m.exact.has('null');
+  if (origin.length > MAX_ORIGIN_LENGTH) return false; // before anything reads it whole
   // Exact origins were checked at start-up, so a hit needs no further validation. Browsers
   // send lower-case origins: try as sent before paying for a lower-cased copy.
   if (m.exact.size > 0 && (m.exact.has(origin) || m.exact.has(origin.toLowerCase()))) return true;
