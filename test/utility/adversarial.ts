@@ -61,12 +61,24 @@ function flipCase(s: string, mask: number): string {
   return out;
 }
 
+// Origins each configured entry admits (exact, pattern, RegExp, predicate): drawn often, so
+// that every kind of matcher, and every RegExp flag, is exercised on a hit and not only on
+// misses. Random combinations supply the near misses.
+const TARGETS: readonly (readonly [string, string, string])[] = [
+  ['http', 'localhost', '3000'], ['http', 'localhost', '8080'], ['https', 'a.example.com', ''], ['https', 'a.b.example.com', ''],
+  ['http', 'a.example.com', '8080'], ['https', 'app.test', ''], ['https', 'admin.test', ''], ['https', 'a.example.org', ''],
+  ['https', 'example.org', ''], ['https', 'example.org', '8443'], ['https', 'a.example.org', '8443'], ['http', 'partner.test', ''],
+  ['https', 'partner.test', ''], ['wss', 'partner.test', ''], ['https', 'x.trusted.test', ''], ['http', '[::1]', '8080'],
+  ['https', 'example.com', ''],
+];
+
 const baseParts = fc.record({
-  scheme: fc.constantFrom(...SCHEMES),
-  host: fc.constantFrom(...HOSTS),
-  port: fc.constantFrom(...PORTS),
+  target: fc.oneof(
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...SCHEMES), fc.constantFrom(...HOSTS), fc.constantFrom(...PORTS)) },
+    { weight: 1, arbitrary: fc.constantFrom(...TARGETS) },
+  ),
   mask: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: 0x7fffffff }) }),
-});
+}).map(({ target: [scheme, host, port], mask }) => ({ scheme, host, port, mask }));
 
 /** A well-formed origin, random letter case (mixed-case hosts are the same origin). */
 export const validOrigin: fc.Arbitrary<ReqOrigin> = baseParts.map(({ scheme, host, port, mask }) => {
