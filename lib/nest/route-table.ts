@@ -102,35 +102,59 @@ function fastifyRegExpSource(path: string): { source: string; isStatic: boolean;
   return { source, isStatic, specificity };
 }
 
-function expressFirstSegmentIsStatic(path: string): boolean {
-  const tokens = parse(path).tokens;
-  const first = tokens[0];
-  if (!first || first.type !== 'text') return false;
-  const text = first.value;
-  const slash = text.indexOf('/', 1);
-  return slash !== -1 || tokens.length === 1;
-}
-
 function isExpressStatic(path: string): boolean {
   return parse(path).tokens.every((t) => t.type === 'text');
 }
 
-function firstSegment(path: string): string {
-  const slash = path.indexOf('/', 1);
-  return slash === -1 ? path.slice(1) : path.slice(1, slash);
+/**
+ * The whole path segments before the first dynamic part of a route path: `/api/res1/:id` gives
+ * `['api', 'res1']`, `/api/file.:ext` gives `['api']`. A route can only match paths that start
+ * with them, so it is filed under them and only looked at for such paths.
+ */
+function staticSegments(path: string, flavor: RouterFlavor): string[] {
+  let prefix: string;
+  if (flavor === 'express') {
+    const first = parse(path).tokens[0];
+    prefix = first && first.type === 'text' ? first.value : '';
+  } else {
+    let end = path.length;
+    for (let i = 0; i < path.length; i++) {
+      const ch = path[i];
+      if (ch === ':' && path[i + 1] === ':') i++;
+      else if (ch === ':' || ch === '*') {
+        end = i;
+        break;
+      }
+    }
+    // "::" stands for a literal colon; a prefix holding one is left at the root, conservatively.
+    prefix = path.slice(0, end);
+    if (prefix.includes('::')) prefix = '';
+  }
+  const lastSlash = prefix.lastIndexOf('/');
+  return lastSlash <= 0 ? [] : prefix.slice(1, lastSlash).split('/');
+}
+
+/** A node of the segment trie: routes filed under this static prefix, and deeper prefixes. */
+interface TrieNode<T> {
+  readonly children: Map<string, TrieNode<T>>;
+  readonly routes: CompiledRoute<T>[];
+}
+
+function newNode<T>(): TrieNode<T> {
+  return { children: new Map(), routes: [] };
 }
 
 /**
  * The routes of the app, compiled once, answering "which route would serve (method, path,
  * host)?" the way the live router would: same path syntax, same case sensitivity, same
  * trailing-slash rule, same precedence (first registered on Express, most specific on
- * Fastify). Fully static paths are found in a map; the others are bucketed by their first
- * path segment, so the cost of a lookup does not grow with the number of routes elsewhere.
+ * Fastify). Fully static paths are found in a map; the others sit in a trie under the static
+ * segments they start with, so a lookup only tests the routes that share the request's
+ * leading segments, however many routes the app has.
  */
 export class RouteTable<T> {
   private readonly statics = new Map<string, CompiledRoute<T>[]>();
-  private readonly buckets = new Map<string, CompiledRoute<T>[]>();
-  private readonly rootDynamic: CompiledRoute<T>[] = [];
+  private readonly root: TrieNode<T> = newNode();
   private readonly ordered: boolean;
 
   constructor(
@@ -147,20 +171,35 @@ export class RouteTable<T> {
         onUnreadable(record, error);
       }
     });
-    const sort = (list: CompiledRoute<T>[]) =>
-      list.sort((a, b) => (this.ordered ? a.index - b.index : b.specificity - a.specificity || a.index - b.index));
-    for (const list of this.buckets.values()) sort(list);
-    sort(this.rootDynamic);
+    const sort = (node: TrieNode<T>): void => {
+      node.routes.sort((a, b) => (this.ordered ? a.index - b.index : b.specificity - a.specificity || a.index - b.index));
+      for (const child of node.children.values()) sort(child);
+    };
+    sort(this.root);
     // On Express an earlier dynamic route wins over a static one ("/:id" before "/new"), so a
     // static hit is only final when no such route matches its path: decided here, once.
     for (const list of this.statics.values()) {
       for (const route of list) {
         const path = route.staticPath!;
-        const seg = firstSegment(path);
-        const rivals = [...(this.buckets.get(caseFold(seg, this.matching.caseSensitive)) ?? []), ...this.rootDynamic];
-        route.final = !this.ordered || !rivals.some((r) => r.index < route.index && r.regexp!.test(path));
+        route.final = !this.ordered || !this.trail(path).some((node) => node.routes.some((r) => r.index < route.index && r.regexp!.test(path)));
       }
     }
+  }
+
+  /** The trie nodes a path passes through, root first. */
+  private trail(path: string): TrieNode<T>[] {
+    const nodes = [this.root];
+    let node = this.root;
+    let start = 1;
+    while (start < path.length) {
+      let end = path.indexOf('/', start);
+      if (end === -1) end = path.length;
+      const child = node.children.get(caseFold(path.slice(start, end), this.matching.caseSensitive));
+      if (!child) break;
+      nodes.push((node = child));
+      start = end + 1;
+    }
+    return nodes;
   }
 
   private key(path: string): string {
@@ -180,13 +219,11 @@ export class RouteTable<T> {
     let regexp: RegExp | null = null;
     let isStatic: boolean;
     let specificity = 0;
-    let bucketable: boolean;
     if (this.flavor === 'express') {
       isStatic = isExpressStatic(path);
       if (!isStatic) {
         regexp = pathToRegexp(path, { sensitive: caseSensitive, end: true, trailing: ignoreTrailingSlash }).regexp;
       }
-      bucketable = expressFirstSegmentIsStatic(path);
     } else {
       const compiled = fastifyRegExpSource(path);
       isStatic = compiled.isStatic;
@@ -195,8 +232,6 @@ export class RouteTable<T> {
         const trailing = ignoreTrailingSlash ? '/?' : '';
         regexp = new RegExp(`^${compiled.source}${trailing}$`, caseSensitive ? '' : 'i');
       }
-      const seg = firstSegment(path);
-      bucketable = !seg.includes(':') && !seg.includes('*') && path.indexOf('/', 1) !== -1;
     }
     const route: CompiledRoute<T> = {
       method: record.method, hostRegExps, regexp, target: record.target, index, specificity, staticPath: isStatic ? path : null, final: true,
@@ -206,15 +241,16 @@ export class RouteTable<T> {
       const list = this.statics.get(key);
       if (list) list.push(route);
       else this.statics.set(key, [route]);
-    } else if (bucketable) {
-      const seg = firstSegment(path);
-      const key = caseSensitive ? seg : seg.toLowerCase();
-      const list = this.buckets.get(key);
-      if (list) list.push(route);
-      else this.buckets.set(key, [route]);
-    } else {
-      this.rootDynamic.push(route);
+      return;
     }
+    let node = this.root;
+    for (const segment of staticSegments(path, this.flavor)) {
+      const key = caseFold(segment, caseSensitive);
+      let child = node.children.get(key);
+      if (!child) node.children.set(key, (child = newNode()));
+      node = child;
+    }
+    node.routes.push(route);
   }
 
   /** The route that would serve the request, or `undefined` when none would (a 404). */
@@ -222,18 +258,34 @@ export class RouteTable<T> {
     const fromStatic = pick(this.statics.get(this.key(path)), method, host, null, undefined);
     if (fromStatic && fromStatic.final) return fromStatic.target;
     let best = fromStatic;
-    const seg = firstSegment(path);
-    const bucket = this.buckets.get(caseFold(seg, this.matching.caseSensitive));
-    best = this.better(best, pick(bucket, method, host, path, best));
-    if (best && !this.ordered) return best.target;
-    best = this.better(best, pick(this.rootDynamic, method, host, path, best));
-    return best?.target;
+    if (this.ordered) {
+      // Express: the first registered match wins, wherever it is filed.
+      let node: TrieNode<T> | undefined = this.root;
+      let start = 1;
+      while (node) {
+        best = this.better(best, pick(node.routes, method, host, path, best));
+        if (start >= path.length) break;
+        let end = path.indexOf('/', start);
+        if (end === -1) end = path.length;
+        node = node.children.get(caseFold(path.slice(start, end), this.matching.caseSensitive));
+        start = end + 1;
+      }
+      return best?.target;
+    }
+    // Fastify: a static route wins; then routes under the longest static prefix first.
+    if (best) return best.target;
+    const nodes = this.trail(path);
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const found = pick(nodes[i].routes, method, host, path, undefined);
+      if (found) return found.target;
+    }
+    return undefined;
   }
 
   private better(a: CompiledRoute<T> | undefined, b: CompiledRoute<T> | undefined): CompiledRoute<T> | undefined {
     if (!a) return b;
     if (!b) return a;
-    return this.ordered ? (b.index < a.index ? b : a) : a;
+    return b.index < a.index ? b : a;
   }
 }
 

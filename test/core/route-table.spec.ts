@@ -71,3 +71,26 @@ describe('RouteTable', () => {
     expect(t.find('GET', '/ok', undefined)).toBe('ok');
   });
 });
+
+describe('RouteTable under a shared prefix', () => {
+  const routes: [string, string][] = [];
+  for (let c = 0; c < 100; c++) for (const p of ['', '/:id', '/:id/children', '/stats/summary']) routes.push(['GET', `/api/res${c}${p}`]);
+
+  it.each(['express', 'fastify'] as const)('%s: finds each route among many that share /api', (flavor) => {
+    const t = table(flavor, routes);
+    expect(t.find('GET', '/api/res77/5', undefined)).toBe(`GET /api/res77/:id#${77 * 4 + 1}`);
+    expect(t.find('GET', '/api/res77/5/children', undefined)).toBe(`GET /api/res77/:id/children#${77 * 4 + 2}`);
+    expect(t.find('GET', '/api/res99/stats/summary', undefined)).toBe(`GET /api/res99/stats/summary#${99 * 4 + 3}`);
+    expect(t.find('GET', '/api/res100/1', undefined)).toBeUndefined();
+  });
+
+  it('express: a parametric route filed higher up still wins when registered first', () => {
+    const t = table('express', [['GET', '/api/:anything/x'], ['GET', '/api/res1/:id']]);
+    expect(t.find('GET', '/api/res1/x', undefined)).toBe('GET /api/:anything/x#0');
+  });
+
+  it('fastify: the longer static prefix wins, as find-my-way prefers static segments', () => {
+    const t = table('fastify', [['GET', '/api/:anything/x'], ['GET', '/api/res1/:id']]);
+    expect(t.find('GET', '/api/res1/x', undefined)).toBe('GET /api/res1/:id#1');
+  });
+});
