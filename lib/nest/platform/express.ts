@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CorsEngine, CorsOutcome } from '../cors-engine.js';
 import type { RouteMatchingOptions } from '../route-table.js';
-import { applyHeaders } from './node-response.js';
+import { applyHeaders, endPreflight } from './node-response.js';
 
 type Next = (err?: unknown) => void;
 
@@ -12,12 +12,9 @@ interface ExpressLikeAdapter {
 }
 
 function finish(res: ServerResponse, next: Next, outcome: CorsOutcome): void {
+  if (outcome.preflight) return endPreflight(res, outcome);
   applyHeaders(res, outcome);
-  if (!outcome.preflight) return next();
-  res.statusCode = 204;
-  // Safari waits for a body on a 204 without Content-Length (expressjs/cors).
-  res.setHeader('content-length', '0');
-  res.end();
+  next();
 }
 
 /** Express's routing rules as the app has them. */

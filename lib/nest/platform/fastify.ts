@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { CorsEngine, CorsOutcome } from '../cors-engine.js';
 import type { RouteMatchingOptions } from '../route-table.js';
-import { applyHeaders } from './node-response.js';
+import { applyHeaders, endPreflight } from './node-response.js';
 
 interface FastifyRequestLike {
   raw: IncomingMessage;
@@ -9,8 +9,7 @@ interface FastifyRequestLike {
 }
 interface FastifyReplyLike {
   raw: ServerResponse;
-  code(status: number): FastifyReplyLike;
-  send(payload?: unknown): unknown;
+  hijack(): unknown;
 }
 type Done = (err?: Error) => void;
 type OnRequest = (request: FastifyRequestLike, reply: FastifyReplyLike, done: Done) => void;
@@ -40,12 +39,16 @@ export function fastifyMatching(adapter: FastifyLikeAdapter): RouteMatchingOptio
 }
 
 function finish(reply: FastifyReplyLike, done: Done, outcome: CorsOutcome): void {
+  if (outcome.preflight) {
+    // The answer is complete and has no body: written on the raw response, as Nest
+    // middleware writes its own, after telling Fastify the reply is handled here.
+    reply.hijack();
+    return endPreflight(reply.raw, outcome);
+  }
   // Headers go on the raw response: Fastify merges them into what it writes, and responses
   // that Nest middleware ends on the raw response carry them too.
   applyHeaders(reply.raw, outcome);
-  if (!outcome.preflight) return done();
-  reply.raw.setHeader('content-length', '0');
-  reply.code(204).send();
+  done();
 }
 
 /**
