@@ -13,6 +13,7 @@ export interface CorsVerdict {
   readonly preflight?: CorsVerdict;
 }
 
+/** The preflight a page's `fetch` would make: who asks, for which method, with which headers. */
 export interface PreflightOptions {
   readonly origin: string;
   /** The method the page wants to use (sent as Access-Control-Request-Method). */
@@ -23,6 +24,7 @@ export interface PreflightOptions {
   readonly credentials?: boolean;
 }
 
+/** A cross-origin `fetch` as a page would make it. */
 export interface FetchOptions {
   readonly origin: string;
   /** (default: `GET`) */
