@@ -114,7 +114,9 @@ run_job() {
   esac
   npm ls --depth=0 nest-cross-origin @nestjs/common @nestjs/core typescript || true
 
-  log "[$job] add the CORS module, controller and tests from compat/templates/$job"
+  log "[$job] add the CORS module, controller and tests from compat/templates/{shared,$job}"
+  # The controller is the same source in both apps; module, specs and smoke differ by module system.
+  cp -R "$COMPAT_DIR/templates/shared/." "$app/"
   cp -R "$COMPAT_DIR/templates/$job/." "$app/"
 
   # The app's own scripts, as generated: the CLI's sample specs plus ours in test/, with every
