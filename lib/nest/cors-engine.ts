@@ -14,7 +14,7 @@ import {
   type Refusal,
   type RoutePolicy,
 } from '../core/index.js';
-import { RouteTable, type RouteMatchingOptions, type RouteRecord, type RouterFlavor } from './route-table.js';
+import { RouteTable, staticSegments, type RouteMatchingOptions, type RouteRecord, type RouterFlavor } from './route-table.js';
 
 /** What the platform hook must do with a request. */
 export interface CorsOutcome {
@@ -47,6 +47,12 @@ export interface RouteEntry {
    * (their `resources` entry depends on the actual path). Filled in when the table is built.
    */
   readonly fixed?: Resolved;
+  /**
+   * For an undecorated parametric route on a case-insensitive router: its leading static
+   * segments as registered, which replace the request's own before `resources` are matched,
+   * so "/ADMIN/1" served by "admin/:id" is matched as "/admin/1" (CVE-2024-6866).
+   */
+  readonly canonicalPrefix?: { readonly text: string; readonly segments: number };
 }
 
 /** A policy and the name of where it was written, as logs and introspection show it. */
@@ -60,6 +66,16 @@ const NONE: Resolved = Object.freeze({ policy: null, label: 'none' });
 function pathOf(url: string): string {
   const q = url.indexOf('?');
   return q === -1 ? url : url.slice(0, q);
+}
+
+/** The path with its first `segments` segments replaced by `text` (the route's own spelling). */
+function withPrefix(path: string, prefix: { readonly text: string; readonly segments: number }): string {
+  let at = 0;
+  for (let i = 0; i < prefix.segments; i++) {
+    at = path.indexOf('/', at + 1);
+    if (at === -1) return prefix.text;
+  }
+  return prefix.text + path.slice(at);
 }
 
 function single(value: string | string[] | undefined): string | undefined {
@@ -127,12 +143,22 @@ export class CorsEngine {
       // A static undecorated route gets its resource policy from its own path, so a
       // case-insensitive router cannot hand "/ADMIN" the policy of a less specific pattern.
       fixed = this.fromResources(this.policies.resourcePolicy(normalizeRequestPath(record.path)));
+    } else if (this.policies.everywhere !== null) {
+      fixed = this.fromResources(this.policies.everywhere);
+    } else if (!this.matching.caseSensitive) {
+      const leading = staticSegments(record.path, this.flavor);
+      if (leading.length > 0) {
+        return { ...record, target: { route, canonicalPrefix: { text: `/${leading.join('/')}`, segments: leading.length } } };
+      }
     }
     return fixed === undefined ? record : { ...record, target: { route, fixed } };
   }
 
   private resolve(entry: RouteEntry | undefined, path: string): Resolved {
-    if (entry !== undefined && entry.fixed !== undefined) return entry.fixed;
+    if (entry !== undefined) {
+      if (entry.fixed !== undefined) return entry.fixed;
+      if (entry.canonicalPrefix !== undefined) path = withPrefix(path, entry.canonicalPrefix);
+    }
     if (this.policies.everywhere !== null) return this.fromResources(this.policies.everywhere);
     return this.fromResources(this.policies.resourcePolicy(normalizeRequestPath(path)));
   }

@@ -6,6 +6,8 @@ export type RouterFlavor = 'express' | 'fastify';
 export interface RouteMatchingOptions {
   readonly caseSensitive: boolean;
   readonly ignoreTrailingSlash: boolean;
+  /** Fastify's `ignoreDuplicateSlashes`: `//` is read as `/`. */
+  readonly ignoreDuplicateSlashes?: boolean;
 }
 
 /** A route as Nest registered it on the adapter, with what CORS needs to know of it. */
@@ -111,7 +113,7 @@ function isExpressStatic(path: string): boolean {
  * `['api', 'res1']`, `/api/file.:ext` gives `['api']`. A route can only match paths that start
  * with them, so it is filed under them and only looked at for such paths.
  */
-function staticSegments(path: string, flavor: RouterFlavor): string[] {
+export function staticSegments(path: string, flavor: RouterFlavor): string[] {
   let prefix: string;
   if (flavor === 'express') {
     const first = parse(path).tokens[0];
@@ -253,8 +255,28 @@ export class RouteTable<T> {
     node.routes.push(route);
   }
 
+  /**
+   * The path as the router reads it. find-my-way percent-decodes all but the reserved
+   * characters (what `decodeURI` does) before it matches, so "/admin/rep%6Frt" reaches the
+   * "/admin/report" handler and must get its policy; Express matches the raw path.
+   */
+  routedPath(path: string): string {
+    if (this.flavor !== 'fastify') return path;
+    let routed = path;
+    if (routed.includes('%')) {
+      try {
+        routed = decodeURI(routed);
+      } catch {
+        return path; // Fastify answers such a URL with 400 itself
+      }
+    }
+    if (this.matching.ignoreDuplicateSlashes && routed.includes('//')) routed = routed.replace(/\/{2,}/g, '/');
+    return routed;
+  }
+
   /** The route that would serve the request, or `undefined` when none would (a 404). */
-  find(method: string, path: string, host: string | undefined): T | undefined {
+  find(method: string, rawPath: string, host: string | undefined): T | undefined {
+    const path = this.routedPath(rawPath);
     const fromStatic = pick(this.statics.get(this.key(path)), method, host, null, undefined);
     if (fromStatic && fromStatic.final) return fromStatic.target;
     let best = fromStatic;

@@ -17,7 +17,12 @@ type OnRequest = (request: FastifyRequestLike, reply: FastifyReplyLike, done: Do
 interface FastifyLikeInstance {
   addHook(name: 'onRequest', hook: OnRequest): unknown;
   after?(callback: (err: Error | null, done: (err?: Error | null) => void) => void): unknown;
-  initialConfig?: { caseSensitive?: boolean; ignoreTrailingSlash?: boolean; routerOptions?: { caseSensitive?: boolean; ignoreTrailingSlash?: boolean } };
+  initialConfig?: {
+    caseSensitive?: boolean;
+    ignoreTrailingSlash?: boolean;
+    ignoreDuplicateSlashes?: boolean;
+    routerOptions?: { caseSensitive?: boolean; ignoreTrailingSlash?: boolean; ignoreDuplicateSlashes?: boolean };
+  };
 }
 interface FastifyLikeAdapter {
   getInstance(): FastifyLikeInstance;
@@ -26,15 +31,17 @@ interface FastifyLikeAdapter {
 
 /** Fastify's routing rules as the app has them. */
 export function fastifyMatching(adapter: FastifyLikeAdapter): RouteMatchingOptions {
-  const fromNest = adapter.getRouteMatchingOptions?.();
-  if (fromNest && typeof fromNest.caseSensitive === 'boolean') {
-    return { caseSensitive: fromNest.caseSensitive, ignoreTrailingSlash: !!fromNest.ignoreTrailingSlash };
-  }
   const config = adapter.getInstance().initialConfig ?? {};
   const router = config.routerOptions ?? {};
+  const ignoreDuplicateSlashes = !!(router.ignoreDuplicateSlashes || config.ignoreDuplicateSlashes);
+  const fromNest = adapter.getRouteMatchingOptions?.();
+  if (fromNest && typeof fromNest.caseSensitive === 'boolean') {
+    return { caseSensitive: fromNest.caseSensitive, ignoreTrailingSlash: !!fromNest.ignoreTrailingSlash, ignoreDuplicateSlashes };
+  }
   return {
     caseSensitive: !(router.caseSensitive === false || config.caseSensitive === false),
     ignoreTrailingSlash: !!(router.ignoreTrailingSlash || config.ignoreTrailingSlash),
+    ignoreDuplicateSlashes,
   };
 }
 
