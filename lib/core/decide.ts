@@ -12,7 +12,9 @@ export type Refusal =
   | { readonly kind: 'origin'; readonly origin: string }
   | { readonly kind: 'method'; readonly method: string }
   | { readonly kind: 'header'; readonly header: string }
-  | { readonly kind: 'header-limit' };
+  | { readonly kind: 'header-limit' }
+  /** No policy applies (CORS off for the route, or no `resources` entry matches). */
+  | { readonly kind: 'no-cors' };
 
 function withPrivateNetwork(policy: CorsPolicy, headers: HeaderPair[], acrpn: string | undefined): void {
   // Flask-CORS answers PNA on any request that asks, "false" when the option is off

@@ -33,7 +33,8 @@ export interface CorsRefusal {
   readonly preflight: boolean;
   /** `Controller.handler`, `resources["/api/*"]`, … */
   readonly policyLabel: string;
-  readonly policy: CorsPolicy;
+  /** The policy that refused, or `null` when none applies (`refusal.kind === 'no-cors'`). */
+  readonly policy: CorsPolicy | null;
   readonly refusal: Refusal;
 }
 
@@ -138,7 +139,7 @@ export class CorsEngine {
     const route = record.target.route;
     let fixed: Resolved | undefined;
     if (route.kind === 'policy') fixed = Object.freeze({ policy: route.policy, label: route.label });
-    else if (route.kind === 'disabled') fixed = NONE;
+    else if (route.kind === 'disabled') fixed = Object.freeze({ policy: null, label: route.label });
     else if (!/[:*{(]/.test(record.path)) {
       // A static undecorated route gets its resource policy from its own path, so a
       // case-insensitive router cannot hand "/ADMIN" the policy of a less specific pattern.
@@ -187,20 +188,24 @@ export class CorsEngine {
       const target = this.resolve(table.find(acrm, path, headers.host), path);
       const policy = target.policy;
       // No CORS for the route announced: the app answers the OPTIONS as it would anyway.
-      if (policy === null) return PASS_THROUGH;
-      if (policy.automaticOptions) {
-        const allowed = isOriginAllowed(policy.origins, origin!, request);
-        if (typeof allowed === 'boolean') return this.preflight(policy, target.label, method, path, origin!, allowed, acrm, headers);
-        return allowed.then((ok) => this.preflight(policy, target.label, method, path, origin!, ok, acrm, headers));
-      }
+      if (policy === null) return this.noPolicy(target, acrm, path, origin!, true);
+      const allowed = isOriginAllowed(policy.origins, origin!, request);
+      if (typeof allowed === 'boolean') return this.preflight(policy, target.label, method, path, origin!, allowed, acrm, headers);
+      return allowed.then((ok) => this.preflight(policy, target.label, method, path, origin!, ok, acrm, headers));
     }
     const target = this.resolve(table.find(method, path, headers.host), path);
     const policy = target.policy;
-    if (policy === null) return PASS_THROUGH;
+    if (policy === null) return origin ? this.noPolicy(target, method, path, origin, false) : PASS_THROUGH;
     if (!origin) return this.actual(policy, target.label, method, path, undefined, false, headers);
     const allowed = isOriginAllowed(policy.origins, origin, request);
     if (typeof allowed === 'boolean') return this.actual(policy, target.label, method, path, origin, allowed, headers);
     return allowed.then((ok) => this.actual(policy, target.label, method, path, origin, ok, headers));
+  }
+
+  /** No policy: nothing is sent, and in explain mode the reason is logged. */
+  private noPolicy(target: Resolved, method: string, path: string, origin: string, preflight: boolean): CorsOutcome {
+    this.onRefusal?.({ method, path, origin, preflight, policyLabel: target.label, policy: null, refusal: { kind: 'no-cors' } });
+    return PASS_THROUGH;
   }
 
   private actual(
@@ -234,6 +239,8 @@ export class CorsEngine {
     if (outcome.refusal && this.onRefusal) {
       this.onRefusal({ method: acrm, path, origin, preflight: true, policyLabel: label, policy, refusal: outcome.refusal });
     }
-    return { preflight: true, headers: outcome.headers, varyOrigin: policy.varyOrigin };
+    // automaticOptions: false hands the preflight to the app (an @Options() handler, or the
+    // 404), with the same headers, as Flask-CORS and expressjs/cors's preflightContinue do.
+    return { preflight: policy.automaticOptions, headers: outcome.headers, varyOrigin: policy.varyOrigin };
   }
 }

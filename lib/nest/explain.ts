@@ -32,7 +32,8 @@ export function describeSource(source: OptionSource): string {
 export function formatRefusal(r: CorsRefusal): string {
   const what = `${r.preflight ? 'preflight for ' : ''}${escapeForLog(r.method)} ${escapeForLog(r.path)} from ${escapeForLog(r.origin)}`;
   const reason = (() => {
-    const from = (key: 'origins' | 'methods' | 'allowHeaders') => `${r.policyLabel} (${describeSource(r.policy.sources[key])})`;
+    const from = (key: 'origins' | 'methods' | 'allowHeaders') =>
+      r.policy ? `${r.policyLabel} (${describeSource(r.policy.sources[key])})` : r.policyLabel;
     switch (r.refusal.kind) {
       case 'origin':
         return `origin ${escapeForLog(r.refusal.origin)} not in origins of ${from('origins')}`;
@@ -41,7 +42,11 @@ export function formatRefusal(r: CorsRefusal): string {
       case 'header':
         return `header ${escapeForLog(r.refusal.header)} not in allowHeaders of ${from('allowHeaders')}`;
       case 'header-limit':
-        return 'Access-Control-Request-Headers lists more than 100 names or 16 empty elements';
+        return `Access-Control-Request-Headers lists more than 100 names or 16 empty elements (${r.policyLabel})`;
+      case 'no-cors':
+        return r.policyLabel === 'none'
+          ? 'no CORS policy applies: the path matches no resources entry'
+          : `CORS is off for ${r.policyLabel} (@CrossOrigin(false))`;
     }
   })();
   return `CORS refused ${what}: ${reason}`;

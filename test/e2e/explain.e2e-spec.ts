@@ -67,12 +67,24 @@ describe.each(ADAPTERS)('explain mode on $name', (adapter) => {
     expect(refusals().slice(before)).toEqual([line]);
   });
 
-  it('logs nothing for allowed calls or routes without CORS', async () => {
+  it('logs nothing for allowed calls or requests without Origin', async () => {
     const before = refusals().length;
     await actual(app, 'get', '/cats', 'https://a.partner.example');
     await preflight(app, '/cats', 'https://app.example', 'POST', 'content-type');
-    await actual(app, 'get', '/cats/internal', 'https://x.dev');
+    await actual(app, 'get', '/cats/internal');
+    await actual(app, 'get', '/cats');
     expect(refusals().length).toBe(before);
+  });
+
+  it.each([
+    { desc: 'CORS off for the route', send: () => actual(app, 'get', '/cats/internal', 'https://x.dev'),
+      line: 'CORS refused GET /cats/internal from https://x.dev: CORS is off for CatsController.internal (@CrossOrigin(false))' },
+    { desc: 'no resources entry', send: () => preflight(app, '/elsewhere', 'https://x.dev', 'PUT'),
+      line: 'CORS refused preflight for PUT /elsewhere from https://x.dev: no CORS policy applies: the path matches no resources entry' },
+  ])('says when no policy applies: $desc', async ({ send, line }) => {
+    const before = refusals().length;
+    await send();
+    expect(refusals().slice(before)).toEqual([line]);
   });
 
   it('escapes request values: no CR, LF or control character reaches the log (CVE-2024-1681)', async () => {

@@ -209,16 +209,23 @@ describe.each(ADAPTERS)('options on $name', (adapter) => {
       expect(handlerRuns).toBe(before);
     });
 
-    it('false lets the preflight reach an explicit @Options() handler, with CORS headers (test_options_and_not_auto)', async () => {
-      const res = await preflight(app, '/manual', 'http://example.com', 'POST');
+    it('false lets the preflight reach an explicit @Options() handler, with the preflight headers (test_options_and_not_auto)', async () => {
+      const res = await preflight(app, '/manual', 'http://example.com', 'POST', 'content-type');
       expect(res.status).toBe(200);
       expect(res.text).toBe('Welcome!');
-      expect(res.headers['access-control-allow-origin']).toBe('http://example.com');
+      expect(corsHeaders(res.headers)).toEqual({
+        'access-control-allow-origin': 'http://example.com',
+        'access-control-allow-methods': 'GET, HEAD, POST, OPTIONS, PUT, PATCH, DELETE',
+        'access-control-allow-headers': 'content-type',
+      });
     });
 
-    it('false without an @Options() handler lets the app answer (test_no_options_and_not_auto)', async () => {
+    it('false without an @Options() handler lets the app answer, headers included (test_no_options_and_not_auto)', async () => {
       const res = await preflight(app, '/manual-no-route', 'http://example.com', 'POST');
       expect(res.status).toBe(404);
+      expect(res.headers['access-control-allow-methods']).toBe('GET, HEAD, POST, OPTIONS, PUT, PATCH, DELETE');
+      const refused = await preflight(app, '/manual', 'https://evil.example', 'POST');
+      expect(refused.headers['access-control-allow-origin']).toBe('https://evil.example'); // default origins '*'
     });
 
     it('an OPTIONS without ACRM is not a preflight: it reaches the app and gets actual-request headers (test_options.test_defaults)', async () => {
