@@ -88,6 +88,8 @@ export class PolicySet {
         });
         return null;
       }
+      // A policy that is not an object was reported when forRoot was checked.
+      if (options === null || typeof options !== 'object') return null;
       return { options, source: `policy:${value}` };
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {

@@ -44,6 +44,9 @@ export function checkResources(resources: unknown, c: IssueCollector): boolean {
 function patternProblem(pattern: string): string | null {
   if (pattern === '*') return null;
   if (!pattern.startsWith('/')) return 'must be a path starting with "/" ("*" matches any run of characters)';
+  if (/\/:/.test(pattern)) {
+    return 'uses a route parameter: resource patterns match request paths, where "*" stands for any run of characters, e.g. "/users/*"';
+  }
   if (/\.\*|\\|[()[\]^$?{}|]/.test(pattern)) {
     return 'uses regular-expression syntax: in a resource pattern "*" alone matches any run of characters, e.g. "/api/*"';
   }

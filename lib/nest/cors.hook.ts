@@ -71,9 +71,14 @@ export class CorsHook implements OnApplicationBootstrap {
       const name = controller.name || 'AnonymousController';
       for (const methodName of this.scanner.getAllMethodNames(controller.prototype)) {
         const fn = (controller.prototype as Record<string, unknown>)[methodName];
-        if (typeof fn !== 'function' || Reflect.getMetadata(METHOD_METADATA, fn) === undefined) continue;
-        if (Reflect.getMetadata(PATH_METADATA, fn) === undefined) continue;
+        if (typeof fn !== 'function') continue;
         const handlerValue = Reflect.getMetadata(CROSS_ORIGIN_METADATA, fn) as CrossOriginLevel;
+        const isRoute = Reflect.getMetadata(METHOD_METADATA, fn) !== undefined && Reflect.getMetadata(PATH_METADATA, fn) !== undefined;
+        if (!isRoute) {
+          // Not a route, so never used; its options are still checked, as a typo anywhere is.
+          if (handlerValue !== undefined) policies.routePolicy(classValue, handlerValue, name, methodName);
+          continue;
+        }
         const route = policies.routePolicy(classValue, handlerValue, name, methodName);
         // Tags are kept per app (several may share controllers, as tests do) and, for a method
         // inherited by several controllers (one function), per controller.

@@ -57,6 +57,28 @@ describe('start-up validation of decorators', () => {
     expect(error.message).toContain('"https://a.com/"');
   });
 
+  @CrossOrigin({ origin: 'https://a.com' } as never)
+  @Controller('typos')
+  class TypoController {
+    @CrossOrigin({ resources: '/*' } as never) @Get('a') a() { return 'a'; }
+    @CrossOrigin(true as never) @Get('b') b() { return 'b'; }
+    @CrossOrigin('p') @Get('c') c() { return 'c'; }
+    @CrossOrigin({ maxAge: 'soon' } as never) helper() { return 'not a route'; }
+  }
+
+  it.each(ADAPTERS)('reports unknown keys, module-only keys, non-options, null policies and non-route methods on $name', async (adapter) => {
+    const error = await startupError(() =>
+      createApp({ imports: [CorsModule.forRoot({ policies: { p: null as never } })], controllers: [TypoController] }, adapter));
+    expect(error.issues.map((i) => `${i.where} ${i.option} ${i.reason}`).sort()).toEqual([
+      'TypoController origin unknown-option',
+      'TypoController.a resources invalid',
+      'TypoController.b @CrossOrigin invalid',
+      'TypoController.helper maxAge invalid',
+      'forRoot.policies.p options invalid',
+    ].sort());
+    expect(error.message).toContain('did you mean "origins"?');
+  });
+
   it('fails forRootAsync options when the factory resolves', async () => {
     const error = await startupError(() =>
       createApp({ imports: [CorsModule.forRootAsync({ useFactory: async () => ({ origins: ['ftp//x'] }) })], controllers: [PlainController] }, ADAPTERS[1]));
