@@ -85,15 +85,19 @@ export function cachedOrigins(
       remember(key, allowed);
       return allowed;
     }
-    const promise = Promise.resolve(result).then(
+    // Only the lookup still pending may store its answer: invalidate() during a lookup drops
+    // it, so an origin removed from the store is not kept allowed for another ttl.
+    const promise: Promise<boolean> = Promise.resolve(result).then(
       (value) => {
-        pending.delete(key);
         const allowed = value === true;
-        remember(key, allowed);
+        if (pending.get(key) === promise) {
+          pending.delete(key);
+          remember(key, allowed);
+        }
         return allowed;
       },
       () => {
-        pending.delete(key);
+        if (pending.get(key) === promise) pending.delete(key);
         return false;
       },
     );

@@ -88,3 +88,20 @@ describe('cachedOrigins', () => {
     expect(() => cachedOrigins(() => true, options)).toThrow(/nest-cross-origin: cachedOrigins\(\)/);
   });
 });
+
+describe('cachedOrigins and invalidation during a lookup', () => {
+  it('an answer that arrives after invalidate() is not kept', async () => {
+    const resolvers: ((v: boolean) => void)[] = [];
+    const p = cachedOrigins(() => new Promise<boolean>((r) => resolvers.push(r)), { ttl: 60_000 });
+    const first = p('https://a.test', {});
+    p.invalidate('https://a.test');
+    resolvers[0](true);
+    await expect(first).resolves.toBe(true); // that request got the answer of its time
+    expect(p.size).toBe(0);
+    const second = p('https://a.test', {});
+    expect(resolvers).toHaveLength(2); // asked again
+    resolvers[1](false);
+    await expect(second).resolves.toBe(false);
+    expect(p('https://a.test', {})).toBe(false);
+  });
+});
