@@ -202,6 +202,25 @@ export class CorsEngine {
     return allowed.then((ok) => this.actual(policy, target.label, method, path, origin, ok, headers));
   }
 
+  /**
+   * Actual-request headers for a route whose policy is known (the enhancers know the handler
+   * from their execution context), without consulting the route table.
+   */
+  handleActualFor(route: RoutePolicy, method: string, url: string, headers: IncomingHttpHeaders, request: unknown): CorsOutcome | Promise<CorsOutcome> {
+    const path = pathOf(url);
+    const target =
+      route.kind === 'policy' ? { policy: route.policy, label: route.label }
+      : route.kind === 'disabled' ? { policy: null, label: route.label }
+      : this.resolve(undefined, path);
+    const policy = target.policy;
+    const origin = headers.origin;
+    if (policy === null) return origin ? this.noPolicy(target, method, path, origin, false) : PASS_THROUGH;
+    if (!origin) return this.actual(policy, target.label, method, path, undefined, false, headers);
+    const allowed = isOriginAllowed(policy.origins, origin, request);
+    if (typeof allowed === 'boolean') return this.actual(policy, target.label, method, path, origin, allowed, headers);
+    return allowed.then((ok) => this.actual(policy, target.label, method, path, origin, ok, headers));
+  }
+
   /** No policy: nothing is sent, and in explain mode the reason is logged. */
   private noPolicy(target: Resolved, method: string, path: string, origin: string, preflight: boolean): CorsOutcome {
     this.onRefusal?.({ method, path, origin, preflight, policyLabel: target.label, policy: null, refusal: { kind: 'no-cors' } });

@@ -1,9 +1,8 @@
 import { Injectable, type CanActivate, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Observable } from 'rxjs';
-import { ACAO } from '../core/index.js';
 import { CorsHook } from './cors.hook.js';
-import { applyHeaders } from './platform/node-response.js';
+import { applyHeaders, hasCorsDecision } from './platform/node-response.js';
 
 function nodeObjects(context: ExecutionContext): { req: IncomingMessage & { raw?: IncomingMessage }; res: ServerResponse } | null {
   if (context.getType() !== 'http') return null;
@@ -16,10 +15,11 @@ function nodeObjects(context: ExecutionContext): { req: IncomingMessage & { raw?
 
 async function applyActualHeaders(hook: CorsHook, context: ExecutionContext): Promise<void> {
   const objects = nodeObjects(context);
-  if (!objects || objects.res.headersSent || objects.res.getHeader(ACAO) !== undefined) return;
+  // The module's hook already decided for this response: doing it again would only repeat it.
+  if (!objects || objects.res.headersSent || hasCorsDecision(objects.res)) return;
   const raw = objects.req.raw ?? objects.req;
-  const outcome = await hook.engine.handle(raw.method === 'OPTIONS' ? 'OPTIONS' : raw.method!, raw.url!, raw.headers, objects.req);
-  if (!outcome.preflight) applyHeaders(objects.res, outcome);
+  const route = hook.routePolicyOf(context.getClass(), context.getHandler());
+  applyHeaders(objects.res, await hook.engine.handleActualFor(route, raw.method!, raw.url!, raw.headers, objects.req));
 }
 
 /**

@@ -132,6 +132,16 @@ export class CorsHook implements OnApplicationBootstrap {
     if (this.debug) for (const line of formatRouteTable(this.routeReports())) this.logger.log(line);
   }
 
+  /** The policy `@CrossOrigin` gives a handler of a controller, compiled once per pair of values. */
+  routePolicyOf(controller: Function, handler: Function): RoutePolicy {
+    return this.engine.policies.routePolicy(
+      Reflect.getMetadata(CROSS_ORIGIN_METADATA, controller) as CrossOriginLevel,
+      Reflect.getMetadata(CROSS_ORIGIN_METADATA, handler) as CrossOriginLevel,
+      controller.name || 'AnonymousController',
+      handler.name || 'handler',
+    );
+  }
+
   /** Every recorded route with its effective policy (see `CorsService.routes()`). */
   routeReports(): RoutePolicyReport[] {
     return reportRoutes(this.engine);

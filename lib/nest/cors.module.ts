@@ -31,7 +31,7 @@ export class CorsModule {
       module: CorsModule,
       imports: [DiscoveryModule],
       providers: [{ provide: CORS_MODULE_OPTIONS, useValue: options }, ...PROVIDERS],
-      exports: [CORS_MODULE_OPTIONS, CorsService, CorsGuard, CorsInterceptor],
+      exports: [CORS_MODULE_OPTIONS, CorsHook, CorsService, CorsGuard, CorsInterceptor],
     };
   }
 
@@ -41,7 +41,7 @@ export class CorsModule {
       module: CorsModule,
       imports: [DiscoveryModule, ...(options.imports ?? [])],
       providers: [...createAsyncProviders(options), ...PROVIDERS],
-      exports: [CORS_MODULE_OPTIONS, CorsService, CorsGuard, CorsInterceptor],
+      exports: [CORS_MODULE_OPTIONS, CorsHook, CorsService, CorsGuard, CorsInterceptor],
     };
   }
 }

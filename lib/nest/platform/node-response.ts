@@ -35,6 +35,11 @@ function writeHeadWithVaryOrigin(this: GuardedResponse, ...args: unknown[]): Ser
   return (previous as (...a: unknown[]) => ServerResponse).apply(this, args);
 }
 
+/** Whether CORS headers were already decided for this response (by the hook, say). */
+export function hasCorsDecision(res: ServerResponse): boolean {
+  return (res as GuardedResponse)[kPreviousWriteHead] !== undefined || res.getHeader('access-control-allow-origin') !== undefined;
+}
+
 /** Writes an outcome's headers on a Node response; the caller ends preflights its own way. */
 export function applyHeaders(res: ServerResponse, outcome: CorsOutcome): void {
   const headers = outcome.headers;
