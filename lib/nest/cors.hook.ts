@@ -25,6 +25,9 @@ const ROUTE_METHODS: Readonly<Record<string, string>> = {
 
 type AnyAdapter = Record<string, unknown> & { getType?(): string };
 
+/** Adapters a CORS hook was installed on: one per app, however often the module is imported. */
+const HOOKED = new WeakSet<object>();
+
 /**
  * Compiles every policy when the app is created, then installs the CORS hook on the HTTP
  * adapter as soon as there is one (before `app.init()` registers middleware and routes), and
@@ -95,6 +98,11 @@ export class CorsHook implements OnApplicationBootstrap {
   private install(adapter: AnyAdapter | undefined): void {
     if (!adapter || this.installedOn === adapter) return;
     this.installedOn = adapter;
+    if (HOOKED.has(adapter)) {
+      this.logger.warn('CorsModule is configured more than once for this app; only the first configuration applies');
+      return;
+    }
+    HOOKED.add(adapter);
     const type = typeof adapter.getType === 'function' ? adapter.getType() : undefined;
     const onError = (error: unknown) => this.hookFailed(error);
     if (type === 'fastify') {

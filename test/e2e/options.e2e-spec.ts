@@ -1,6 +1,7 @@
 // Every option of SPEC §2 through HTTP, with the Flask-CORS behaviours its test suite checks
 // (research/flask-cors.md §4) that SPEC.md keeps, and the deliberate deviations.
-import { Controller, Get, Header, Options, Post, Put } from '@nestjs/common';
+import { Controller, Get, Header, Options, Post, Put, Res } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { CorsModule, CrossOrigin } from '../../lib/index.js';
 import { ADAPTERS, createApp } from '../utility/adapters.js';
@@ -24,6 +25,14 @@ class OptionsController {
   @CrossOrigin({ maxAge: 0 }) @Post('max-age-zero') maxAgeZero() { return 'ok'; }
   @CrossOrigin({ varyHeader: false }) @Get('no-vary') noVary() { return 'ok'; }
   @CrossOrigin({ origins: ['http://foo.com', 'http://bar.com'] }) @Get('vary-concat') @Header('Vary', 'Accept-Encoding') varyConcat() { return 'ok'; }
+  @CrossOrigin({ origins: ['http://foo.com', 'http://bar.com'] }) @Get('vary-raw')
+  varyRaw(@Res() reply: ServerResponse & { raw?: ServerResponse; hijack?: () => void }) {
+    // Writes the raw response with headers in Node's array form, as some libraries do.
+    reply.hijack?.();
+    const res = reply.raw ?? reply;
+    res.writeHead(200, ['Vary', 'Accept-Encoding', 'Content-Type', 'text/plain']);
+    res.end('raw');
+  }
   @CrossOrigin({ alwaysSend: false }) @Get('no-always-send') noAlwaysSend() { return 'ok'; }
   @CrossOrigin({ allowPrivateNetwork: true }) @Get('pna') pna() { return 'ok'; }
   @CrossOrigin({ automaticOptions: false }) @Post('manual') manual() { return 'ok'; }
@@ -175,6 +184,12 @@ describe.each(ADAPTERS)('options on $name', (adapter) => {
       expect(varyOf(res.headers).sort()).toEqual(['accept-encoding', 'origin']);
     });
 
+    it('merges Origin into a Vary given to writeHead in array form', async () => {
+      const res = await actual(app, 'get', '/vary-raw', 'http://foo.com');
+      expect(res.text).toBe('raw');
+      expect(varyOf(res.headers).sort()).toEqual(['accept-encoding', 'origin']);
+    });
+
     it('false never touches Vary', async () => {
       const res = await actual(app, 'get', '/no-vary', 'http://foo.com');
       expect(res.headers['access-control-allow-origin']).toBe('http://foo.com');
@@ -206,6 +221,7 @@ describe.each(ADAPTERS)('options on $name', (adapter) => {
       const res = await preflight(app, '/default', 'http://example.com', 'POST');
       expect(res.status).toBe(204);
       expect(res.text ?? '').toBe('');
+      expect(res.headers['content-length']).toBeUndefined(); // RFC 9110 §8.6
       expect(handlerRuns).toBe(before);
     });
 

@@ -46,7 +46,14 @@ export function installExpressHook(adapter: ExpressLikeAdapter, engine: CorsEngi
     }
     if (outcome instanceof Promise) {
       outcome.then(
-        (o) => finish(res, next, o),
+        (o) => {
+          try {
+            finish(res, next, o);
+          } catch (error) {
+            onError(error);
+            next();
+          }
+        },
         (error) => {
           onError(error);
           next();

@@ -95,7 +95,14 @@ export function installFastifyHook(adapter: FastifyLikeAdapter, engine: CorsEngi
     }
     if (outcome instanceof Promise) {
       outcome.then(
-        (o) => finish(reply, done, o),
+        (o) => {
+          try {
+            finish(reply, done, o);
+          } catch (error) {
+            onError(error);
+            done();
+          }
+        },
         (error) => {
           onError(error);
           done();

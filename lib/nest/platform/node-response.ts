@@ -14,14 +14,27 @@ type GuardedResponse = ServerResponse & { [kPreviousWriteHead]?: ServerResponse[
  * another (SPEC §4). One shared function, no closure per request.
  */
 function writeHeadWithVaryOrigin(this: GuardedResponse, ...args: unknown[]): ServerResponse {
-  let headers: Record<string, unknown> | undefined;
-  for (let i = args.length - 1; i > 0; i--) {
-    const a = args[i];
-    if (a !== null && typeof a === 'object' && !Array.isArray(a)) headers = a as Record<string, unknown>;
-    break;
-  }
+  const last = args.length > 1 ? args[args.length - 1] : undefined;
   let merged = false;
-  if (headers) {
+  if (Array.isArray(last)) {
+    // Raw form: [name, value, name, value…] or [[name, value]…]; a "vary" there replaces ours.
+    if (last.length > 0 && Array.isArray(last[0])) {
+      for (const pair of last as unknown[][]) {
+        if (typeof pair[0] === 'string' && pair[0].toLowerCase() === VARY) {
+          pair[1] = appendVary(pair[1] as string, 'Origin');
+          merged = true;
+        }
+      }
+    } else {
+      for (let i = 0; i + 1 < last.length; i += 2) {
+        if (typeof last[i] === 'string' && (last[i] as string).toLowerCase() === VARY) {
+          last[i + 1] = appendVary(last[i + 1] as string, 'Origin');
+          merged = true;
+        }
+      }
+    }
+  } else if (last !== null && typeof last === 'object') {
+    const headers = last as Record<string, unknown>;
     for (const key of Object.keys(headers)) {
       if (key.length === 4 && key.toLowerCase() === VARY) {
         headers[key] = appendVary(headers[key] as string | string[] | undefined, 'Origin');
@@ -55,12 +68,13 @@ export function applyHeaders(res: ServerResponse, outcome: CorsOutcome): void {
 
 /**
  * Ends an automatic preflight: 204, no body, every header in one `writeHead` call (cheaper
- * than one `setHeader` each; Node merges them with any header set earlier). Content-Length 0,
- * because Safari waits for a body on a 204 without it (expressjs/cors).
+ * than one `setHeader` each; Node merges them with any header set earlier). No
+ * Content-Length: RFC 9110 §8.6 forbids it on a 204, whatever expressjs/cors does for an old
+ * Safari.
  */
 export function endPreflight(res: ServerResponse, outcome: CorsOutcome): void {
   const headers = outcome.headers;
-  const flat: string[] = ['content-length', '0'];
+  const flat: string[] = [];
   for (let i = 0; i < headers.length; i++) flat.push(headers[i][0], headers[i][1]);
   if (outcome.varyOrigin) flat.push(VARY, appendVary(res.getHeader(VARY) as string | undefined, 'Origin'));
   res.writeHead(204, flat);
