@@ -18,6 +18,8 @@ export {
   type CorsModuleOptions,
   type CorsOptions,
   type HeaderSpec,
+  type OptionSource,
+  type OptionSources,
   type OriginPredicate,
   type OriginSpec,
   type ResolvedCorsOptions,

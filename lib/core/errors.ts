@@ -21,6 +21,7 @@ export interface CorsConfigIssue {
   readonly option: string;
   /** The value as given. */
   readonly value: unknown;
+  /** The kind of problem, as data (see {@link CorsConfigIssueReason}). */
   readonly reason: CorsConfigIssueReason;
   /** A sentence saying what is wrong and what to write instead. */
   readonly detail: string;

@@ -9,10 +9,13 @@ export interface OptionLayer {
   readonly source: OptionSource;
 }
 
+/** For each option of a merged policy, the level that set it. */
+export type OptionSources = Readonly<Record<keyof ResolvedCorsOptions, OptionSource>>;
+
 /** A merged policy's options, and for each key the level that set it. */
 export interface MergedOptions {
   readonly options: ResolvedCorsOptions;
-  readonly sources: Readonly<Record<keyof ResolvedCorsOptions, OptionSource>>;
+  readonly sources: OptionSources;
 }
 
 /**

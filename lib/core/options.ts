@@ -75,7 +75,10 @@ export interface CorsModuleOptions extends CorsOptions {
   debug?: boolean;
 }
 
-/** The options of one policy after defaults and merging: every key present. */
+/**
+ * The options of one policy after defaults and merging: every key of {@link CorsOptions}
+ * present, with the meaning documented there.
+ */
 export interface ResolvedCorsOptions {
   readonly origins: OriginSpec | readonly OriginSpec[];
   readonly methods: string | readonly string[];

@@ -3,6 +3,7 @@ import type { CorsModuleOptions } from '../core/index.js';
 
 /** A class that builds the module options, for `forRootAsync({ useClass | useExisting })`. */
 export interface CorsOptionsFactory {
+  /** Returns the options `CorsModule.forRoot()` would take. */
   createCorsOptions(): CorsModuleOptions | Promise<CorsModuleOptions>;
 }
 

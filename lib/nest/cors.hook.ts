@@ -37,6 +37,7 @@ const HOOKED = new WeakSet<object>();
 @Injectable()
 export class CorsHook implements OnApplicationBootstrap {
   private readonly logger = new Logger('CorsModule');
+  /** @internal The per-request half; its shape may change in any release. */
   readonly engine: CorsEngine;
   private installedOn: object | null = null;
   private loggedHookError = false;
@@ -134,6 +135,7 @@ export class CorsHook implements OnApplicationBootstrap {
     }
   }
 
+  /** Compiles the route table once routes are registered, and prints it in explain mode. */
   onApplicationBootstrap(): void {
     // Compile now rather than on the first request; routes added later recompile lazily.
     this.engine.compileRoutes();

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CorsPolicy, ResolvedCorsOptions } from '../core/index.js';
+import type { OptionSources, ResolvedCorsOptions } from '../core/index.js';
 import { CorsHook } from './cors.hook.js';
 import type { RoutePolicyReport } from './route-report.js';
 
@@ -11,8 +11,12 @@ import type { RoutePolicyReport } from './route-report.js';
 export class CorsService {
   constructor(private readonly hook: CorsHook) {}
 
-  /** The policy that applies to a request (method, URL and optionally Host), or `null` for none. */
-  policyFor(method: string, url: string, host?: string): { options: ResolvedCorsOptions; sources: CorsPolicy['sources']; label: string } | null {
+  /**
+   * The policy that applies to a request (method, URL and optionally Host), or `null` when it
+   * gets no CORS headers. `label` names where the policy was written (`Controller.handler`,
+   * `resources["/api/*"]`).
+   */
+  policyFor(method: string, url: string, host?: string): { options: ResolvedCorsOptions; sources: OptionSources; label: string } | null {
     const { policy, label } = this.hook.engine.policyFor(method, url, host);
     return policy ? { options: policy.options, sources: policy.sources, label } : null;
   }

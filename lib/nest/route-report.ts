@@ -1,10 +1,12 @@
-import { describeValue, type CorsPolicy, type ResolvedCorsOptions } from '../core/index.js';
+import { describeValue, type OptionSources, type ResolvedCorsOptions } from '../core/index.js';
 import type { CorsEngine } from './cors-engine.js';
 import { describeSource } from './explain.js';
 
 /** The effective CORS of one route, and where each value came from. */
 export interface RoutePolicyReport {
+  /** The route's method, upper-cased (`ALL` for `@All()`). */
   readonly method: string;
+  /** The final path Nest registered: global prefix, version and module paths included. */
   readonly path: string;
   /** `Controller.handler`, or `route` for routes registered outside controllers. */
   readonly handler: string;
@@ -15,7 +17,7 @@ export interface RoutePolicyReport {
   /** The options in force, or `null` when the route sends no CORS headers. */
   readonly options: ResolvedCorsOptions | null;
   /** For each option: `default`, `forRoot`, `resource`, `controller`, `handler` or `policy:<name>`. */
-  readonly sources: CorsPolicy['sources'] | null;
+  readonly sources: OptionSources | null;
 }
 
 /** One report per route the engine recorded, in registration order. */

@@ -7,7 +7,9 @@ export interface CorsVerdict {
   readonly allowed: boolean;
   /** Why it would be blocked, in the words of the Fetch standard's checks; absent when allowed. */
   readonly reason?: string;
+  /** The status the server answered (a script sees it only when `allowed`). */
   readonly status: number;
+  /** Every response header, as the server sent them. */
   readonly headers: IncomingHttpHeaders;
   /** The preflight the browser sent first, when it would send one. */
   readonly preflight?: CorsVerdict;
@@ -15,6 +17,7 @@ export interface CorsVerdict {
 
 /** The preflight a page's `fetch` would make: who asks, for which method, with which headers. */
 export interface PreflightOptions {
+  /** The page's origin, sent as `Origin`. */
   readonly origin: string;
   /** The method the page wants to use (sent as Access-Control-Request-Method). */
   readonly method: string;
@@ -26,11 +29,13 @@ export interface PreflightOptions {
 
 /** A cross-origin `fetch` as a page would make it. */
 export interface FetchOptions {
+  /** The page's origin, sent as `Origin`. */
   readonly origin: string;
   /** (default: `GET`) */
   readonly method?: string;
   /** Request headers the page sets, with their values (they decide whether a preflight is needed). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** The request body, if any. */
   readonly body?: string;
   /** `credentials: 'include'`. (default: `false`) */
   readonly credentials?: boolean;
