@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { CorsEngine, CorsOutcome } from '../cors-engine.js';
 import type { RouteMatchingOptions } from '../route-table.js';
-import { applyHeaders, endPreflight } from './node-response.js';
+import { deferHeaders, endPreflight } from './node-response.js';
 
 interface FastifyRequestLike {
   raw: IncomingMessage;
@@ -52,9 +52,9 @@ function finish(reply: FastifyReplyLike, done: Done, outcome: CorsOutcome): void
     reply.hijack();
     return endPreflight(reply.raw, outcome);
   }
-  // Headers go on the raw response: Fastify merges them into what it writes, and responses
-  // that Nest middleware ends on the raw response carry them too.
-  applyHeaders(reply.raw, outcome);
+  // Added when the head is written, into the headers Fastify passes (keeping Node's fast
+  // path), or onto a response Nest middleware writes on the raw socket.
+  deferHeaders(reply.raw, outcome);
   done();
 }
 

@@ -1,69 +1,124 @@
 import type { ServerResponse } from 'node:http';
-import { appendVary, VARY } from '../../core/index.js';
+import { ACAO, appendVary, VARY, type HeaderPair } from '../../core/index.js';
 import type { CorsOutcome } from '../cors-engine.js';
 
 const kPreviousWriteHead = Symbol('nest-cross-origin.previousWriteHead');
+const kDeferred = Symbol('nest-cross-origin.deferredHeaders');
+const kVaryOrigin = Symbol('nest-cross-origin.varyOrigin');
 
-type GuardedResponse = ServerResponse & { [kPreviousWriteHead]?: ServerResponse['writeHead'] };
+type GuardedResponse = ServerResponse & {
+  [kPreviousWriteHead]?: ServerResponse['writeHead'];
+  /** Headers to add when the head is written (Fastify), unless the app set them itself. */
+  [kDeferred]?: readonly HeaderPair[];
+  [kVaryOrigin]?: boolean;
+};
 
-/**
- * Stands in for `res.writeHead` on responses that must vary on Origin. The app may set `Vary`
- * after us with `setHeader` (which replaces), or Fastify may pass its own `vary` to
- * `writeHead`, whose values win over ours: either way `Origin` is merged back in when the
- * headers are finally written, so a shared cache can never serve one origin's response to
- * another (SPEC §4). One shared function, no closure per request.
- */
-function writeHeadWithVaryOrigin(this: GuardedResponse, ...args: unknown[]): ServerResponse {
-  const last = args.length > 1 ? args[args.length - 1] : undefined;
-  let merged = false;
-  if (Array.isArray(last)) {
-    // Raw form: [name, value, name, value…] or [[name, value]…]; a "vary" there replaces ours.
-    if (last.length > 0 && Array.isArray(last[0])) {
-      for (const pair of last as unknown[][]) {
-        if (typeof pair[0] === 'string' && pair[0].toLowerCase() === VARY) {
-          pair[1] = appendVary(pair[1] as string, 'Origin');
-          merged = true;
-        }
-      }
-    } else {
-      for (let i = 0; i + 1 < last.length; i += 2) {
-        if (typeof last[i] === 'string' && (last[i] as string).toLowerCase() === VARY) {
-          last[i + 1] = appendVary(last[i + 1] as string, 'Origin');
-          merged = true;
-        }
-      }
+function mergeIntoObject(headers: Record<string, unknown>, deferred: readonly HeaderPair[] | undefined, vary: boolean): boolean {
+  let varyDone = !vary;
+  if (deferred) {
+    for (let i = 0; i < deferred.length; i++) {
+      // Fastify lower-cases the names it passes; a header the app set wins over ours.
+      if (headers[deferred[i][0]] === undefined) headers[deferred[i][0]] = deferred[i][1];
     }
-  } else if (last !== null && typeof last === 'object') {
-    const headers = last as Record<string, unknown>;
+  }
+  if (!varyDone) {
     for (const key of Object.keys(headers)) {
       if (key.length === 4 && key.toLowerCase() === VARY) {
         headers[key] = appendVary(headers[key] as string | string[] | undefined, 'Origin');
-        merged = true;
+        varyDone = true;
         break;
       }
     }
   }
-  if (!merged && !this.headersSent) this.setHeader(VARY, appendVary(this.getHeader(VARY) as string | undefined, 'Origin'));
-  const previous = this[kPreviousWriteHead]!;
-  return (previous as (...a: unknown[]) => ServerResponse).apply(this, args);
+  return varyDone;
+}
+
+function mergeIntoArray(list: unknown[], vary: boolean): boolean {
+  // Raw form: [name, value, name, value…] or [[name, value]…]; a "vary" there replaces ours.
+  let varyDone = !vary;
+  if (varyDone) return true;
+  if (list.length > 0 && Array.isArray(list[0])) {
+    for (const pair of list as unknown[][]) {
+      if (typeof pair[0] === 'string' && pair[0].toLowerCase() === VARY) {
+        pair[1] = appendVary(pair[1] as string, 'Origin');
+        varyDone = true;
+      }
+    }
+  } else {
+    for (let i = 0; i + 1 < list.length; i += 2) {
+      if (typeof list[i] === 'string' && (list[i] as string).toLowerCase() === VARY) {
+        list[i + 1] = appendVary(list[i + 1] as string, 'Origin');
+        varyDone = true;
+      }
+    }
+  }
+  return varyDone;
+}
+
+/**
+ * Stands in for `res.writeHead` on responses with CORS work left for the moment the head is
+ * written:
+ * - deferred headers (Fastify) go into the header object Fastify passes, so Node keeps its
+ *   fast path (an earlier `setHeader` makes it merge every header one by one); a response
+ *   written on the raw socket (Nest middleware) gets them through `setHeader` instead;
+ * - `Vary: Origin` is merged into whatever `Vary` the app set after us, with `setHeader`
+ *   (which replaces) or in the `writeHead` arguments (which win over `setHeader`), so a
+ *   shared cache never serves one origin's response to another (SPEC §4).
+ * One shared function: no closure per request.
+ */
+function writeHeadWithCors(this: GuardedResponse, ...args: unknown[]): ServerResponse {
+  const deferred = this[kDeferred];
+  const vary = this[kVaryOrigin] === true;
+  const last = args.length > 1 ? args[args.length - 1] : undefined;
+  let varyDone = !vary;
+  let deferredDone = deferred === undefined;
+  if (Array.isArray(last)) {
+    varyDone = mergeIntoArray(last, vary);
+  } else if (last !== null && typeof last === 'object') {
+    varyDone = mergeIntoObject(last as Record<string, unknown>, deferred, vary);
+    deferredDone = true;
+  }
+  if (!this.headersSent) {
+    if (!deferredDone) {
+      for (let i = 0; i < deferred!.length; i++) if (!this.hasHeader(deferred![i][0])) this.setHeader(deferred![i][0], deferred![i][1]);
+    }
+    if (!varyDone) this.setHeader(VARY, appendVary(this.getHeader(VARY) as string | undefined, 'Origin'));
+  }
+  return (this[kPreviousWriteHead] as (...a: unknown[]) => ServerResponse).apply(this, args);
+}
+
+function guard(res: GuardedResponse): void {
+  if (res[kPreviousWriteHead] === undefined) {
+    res[kPreviousWriteHead] = res.writeHead;
+    res.writeHead = writeHeadWithCors as ServerResponse['writeHead'];
+  }
 }
 
 /** Whether CORS headers were already decided for this response (by the hook, say). */
 export function hasCorsDecision(res: ServerResponse): boolean {
-  return (res as GuardedResponse)[kPreviousWriteHead] !== undefined || res.getHeader('access-control-allow-origin') !== undefined;
+  return (res as GuardedResponse)[kPreviousWriteHead] !== undefined || res.getHeader(ACAO) !== undefined;
 }
 
-/** Writes an outcome's headers on a Node response; the caller ends preflights its own way. */
+/** Writes an outcome's headers on a Node response now; the caller ends preflights its own way. */
 export function applyHeaders(res: ServerResponse, outcome: CorsOutcome): void {
   const headers = outcome.headers;
   for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
   if (outcome.varyOrigin) {
-    const guarded = res as GuardedResponse;
-    if (guarded[kPreviousWriteHead] === undefined) {
-      guarded[kPreviousWriteHead] = res.writeHead;
-      res.writeHead = writeHeadWithVaryOrigin as ServerResponse['writeHead'];
-    }
+    (res as GuardedResponse)[kVaryOrigin] = true;
+    guard(res as GuardedResponse);
   }
+}
+
+/**
+ * Keeps an outcome's headers for the moment the head is written (see `writeHeadWithCors`).
+ * Until then `getHeader()` does not show them.
+ */
+export function deferHeaders(res: ServerResponse, outcome: CorsOutcome): void {
+  if (outcome.headers.length === 0 && !outcome.varyOrigin) return;
+  const guarded = res as GuardedResponse;
+  if (outcome.headers.length > 0) guarded[kDeferred] = outcome.headers;
+  if (outcome.varyOrigin) guarded[kVaryOrigin] = true;
+  guard(guarded);
 }
 
 /**
