@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CorsEngine, CorsOutcome } from '../cors-engine.js';
 import type { RouteMatchingOptions } from '../route-table.js';
+import { takeEarlyDecision } from './early-preflight.js';
 import { applyHeaders, endPreflight } from './node-response.js';
 
 type Next = (err?: unknown) => void;
@@ -39,7 +40,7 @@ export function installExpressHook(adapter: ExpressLikeAdapter, engine: CorsEngi
   adapter.use(function nestCrossOrigin(req, res, next) {
     let outcome: CorsOutcome | Promise<CorsOutcome>;
     try {
-      outcome = engine.handle(req.method!, req.url!, req.headers, req);
+      outcome = takeEarlyDecision(req) ?? engine.handle(req.method!, req.url!, req.headers, req);
     } catch (error) {
       onError(error);
       return next();
