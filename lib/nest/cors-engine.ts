@@ -193,13 +193,7 @@ export class CorsEngine {
       if (typeof allowed === 'boolean') return this.preflight(policy, target.label, method, path, origin!, allowed, acrm, headers);
       return allowed.then((ok) => this.preflight(policy, target.label, method, path, origin!, ok, acrm, headers));
     }
-    const target = this.resolve(table.find(method, path, headers.host), path);
-    const policy = target.policy;
-    if (policy === null) return origin ? this.noPolicy(target, method, path, origin, false) : PASS_THROUGH;
-    if (!origin) return this.actual(policy, target.label, method, path, undefined, false, headers);
-    const allowed = isOriginAllowed(policy.origins, origin, request);
-    if (typeof allowed === 'boolean') return this.actual(policy, target.label, method, path, origin, allowed, headers);
-    return allowed.then((ok) => this.actual(policy, target.label, method, path, origin, ok, headers));
+    return this.decideActual(this.resolve(table.find(method, path, headers.host), path), method, path, headers, request);
   }
 
   /**
@@ -212,6 +206,11 @@ export class CorsEngine {
       route.kind === 'policy' ? { policy: route.policy, label: route.label }
       : route.kind === 'disabled' ? { policy: null, label: route.label }
       : this.resolve(undefined, path);
+    return this.decideActual(target, method, path, headers, request);
+  }
+
+  /** The actual-request half of a decision, once the policy is known. */
+  private decideActual(target: Resolved, method: string, path: string, headers: IncomingHttpHeaders, request: unknown): CorsOutcome | Promise<CorsOutcome> {
     const policy = target.policy;
     const origin = headers.origin;
     if (policy === null) return origin ? this.noPolicy(target, method, path, origin, false) : PASS_THROUGH;

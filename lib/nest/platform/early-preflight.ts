@@ -48,7 +48,15 @@ export function answerPreflightsFirst(server: Server, engine: CorsEngine, onErro
     }
     if (!(outcome instanceof Promise)) return decide(req, res, outcome);
     outcome.then(
-      (o) => decide(req, res, o),
+      (o) => {
+        if (!o.preflight) return decide(req, res, o);
+        // Only the write is guarded: a request handed to the framework is never handed twice.
+        try {
+          endPreflight(res, o);
+        } catch (error) {
+          onError(error);
+        }
+      },
       (error) => {
         onError(error);
         forward(req, res);
