@@ -1,0 +1,558 @@
+// The benchmark harness behind `npm run bench`. See BENCHMARKS.md ("Method") for what it does
+// and why; bench/README.md for how to run it.
+import { execFileSync, fork } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ACTUAL_PATH,
+  ALLOWED_ORIGIN,
+  PREFLIGHT_HEADERS,
+  PREFLIGHT_METHOD,
+  PREFLIGHT_PATH,
+  SMALL_APP_ROUTES,
+  type AdapterName,
+  type AppSpec,
+} from './apps.js';
+import { CONNECTIONS, probe, runLoad, type RequestShape } from './load.js';
+import { measure, measurePair, median, relativeSpread, waitForQuiet, type Measurement } from './measure.js';
+import type { MicroResult } from './micro.js';
+import type {
+  BenchConfig,
+  Disturbance,
+  BenchResults,
+  CeilingResult,
+  MachineInfo,
+  MemoryResult,
+  PairResult,
+  RatioResult,
+  SeriesResult,
+  ServerKey,
+} from './model.js';
+import { ServerProcess, boost, pin, pinning, priority } from './processes.js';
+import { profileScenario, type ProfileSummary } from './profile.js';
+import { printReport, writeMarkdown, writeSvg } from './report.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BENCH_DIR = join(ROOT, 'bench');
+const RESULTS_DIR = join(BENCH_DIR, 'results');
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+const quick = process.env.BENCH_QUICK === '1';
+const config: BenchConfig = {
+  quick,
+  seconds: envNumber('BENCH_DURATION', quick ? 1 : 1.25),
+  rounds: Math.round(envNumber('BENCH_ROUNDS', quick ? 2 : 4)),
+  abRepetitions: Math.round(envNumber('BENCH_AB_REPS', quick ? 1 : 4)),
+  warmupRequests: Math.round(envNumber('BENCH_WARMUP_REQUESTS', quick ? 2_000 : 8_000)),
+  connections: CONNECTIONS,
+  memoryRequests: Math.round(envNumber('BENCH_MEMORY_REQUESTS', quick ? 10_000 : 100_000)),
+  maxForeignCores: envNumber('BENCH_MAX_FOREIGN', 0.25),
+};
+const profileMode = process.env.BENCH_PROFILE ?? (quick ? '0' : 'auto');
+const adapters = (process.env.BENCH_ADAPTERS ?? 'express,fastify').split(',').filter((a): a is AdapterName => a === 'express' || a === 'fastify');
+
+const SHAPES: Record<'actual' | 'preflight', RequestShape> = {
+  actual: { method: 'GET', path: ACTUAL_PATH, headers: { origin: ALLOWED_ORIGIN } },
+  preflight: {
+    method: 'OPTIONS',
+    path: PREFLIGHT_PATH,
+    headers: {
+      origin: ALLOWED_ORIGIN,
+      'access-control-request-method': PREFLIGHT_METHOD,
+      'access-control-request-headers': PREFLIGHT_HEADERS,
+    },
+  },
+};
+const EXPECT_STATUS = { actual: 200, preflight: 204 } as const;
+
+const SERVER_SPECS: Record<ServerKey, Omit<AppSpec, 'adapter'>> = {
+  none: { cors: 'none', routes: SMALL_APP_ROUTES, origins: 2 },
+  'none-twin': { cors: 'none', routes: SMALL_APP_ROUTES, origins: 2 },
+  nest: { cors: 'nest', routes: SMALL_APP_ROUTES, origins: 2 },
+  lib: { cors: 'lib', routes: SMALL_APP_ROUTES, origins: 2 },
+  'none-1k': { cors: 'none', routes: 1000, origins: 2 },
+  'lib-1k': { cors: 'lib', routes: 1000, origins: 2 },
+  'nest-10k': { cors: 'nest', routes: SMALL_APP_ROUTES, origins: 10_000 },
+  'lib-10k': { cors: 'lib', routes: SMALL_APP_ROUTES, origins: 10_000 },
+};
+
+/** The series measured on each adapter, every round. */
+const SERIES: readonly { server: ServerKey; shape: 'actual' | 'preflight'; label: string }[] = [
+  { server: 'none', shape: 'actual', label: '(a) no CORS' },
+  { server: 'nest', shape: 'actual', label: '(b) app.enableCors()' },
+  { server: 'lib', shape: 'actual', label: '(c) CorsModule + @CrossOrigin' },
+  { server: 'none-1k', shape: 'actual', label: '(a) no CORS, 1,000 routes' },
+  { server: 'lib-1k', shape: 'actual', label: '(c), 1,000 routes' },
+  { server: 'nest-10k', shape: 'actual', label: '(b), 10,000 origins' },
+  { server: 'lib-10k', shape: 'actual', label: '(c), 10,000 origins' },
+  { server: 'nest', shape: 'preflight', label: '(b) app.enableCors()' },
+  { server: 'lib', shape: 'preflight', label: '(c) CorsModule + @CrossOrigin' },
+  { server: 'lib-1k', shape: 'preflight', label: '(c), 1,000 routes' },
+];
+
+/**
+ * The pairs measured simultaneously (x over y), one per ratio with a target plus (c)/(b): the
+ * ratios that decide the verdicts get the measurement least sensitive to a disturbed machine.
+ */
+const PAIRS: readonly { shape: 'actual' | 'preflight'; x: ServerKey; y: ServerKey }[] = [
+  // Control: two processes of the same app. Its spread around 1.000 is the noise floor of A/B.
+  { shape: 'actual', x: 'none-twin', y: 'none' },
+  { shape: 'actual', x: 'lib', y: 'none' },
+  { shape: 'actual', x: 'nest', y: 'none' },
+  { shape: 'actual', x: 'lib', y: 'nest' },
+  { shape: 'preflight', x: 'lib', y: 'nest' },
+  { shape: 'actual', x: 'lib-1k', y: 'lib' },
+  { shape: 'actual', x: 'lib-1k', y: 'none-1k' },
+  { shape: 'preflight', x: 'lib-1k', y: 'lib' },
+  { shape: 'actual', x: 'lib-10k', y: 'lib' },
+];
+
+function log(message: string): void {
+  process.stderr.write(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`);
+}
+
+const started = Date.now();
+
+function versionOf(pkg: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
+}
+
+function gitState(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    return `${head}${dirty ? ' + uncommitted changes in lib/' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function machineInfo(): MachineInfo {
+  const list = cpus();
+  const versions: Record<string, string> = {};
+  for (const pkg of [
+    '@nestjs/core', '@nestjs/common', '@nestjs/platform-express', '@nestjs/platform-fastify',
+    'express', 'fastify', 'cors', '@fastify/cors', 'autocannon',
+  ]) versions[pkg] = versionOf(pkg);
+  return {
+    cpu: `${list[0]?.model ?? 'unknown'}${list[0]?.speed ? ` @ ${list[0].speed} MHz` : ''}`,
+    cores: list.length,
+    memoryGiB: totalmem() / 2 ** 30,
+    os: `${platform()} ${release()}`,
+    node: process.version,
+    versions,
+    pinned: pinning.enabled
+      ? `load generator on CPU ${pinning.clientCpu}, servers on CPU ${pinning.serverCpu} (taskset)`
+      : 'not pinned',
+    priority: priority.applied ? `harness and servers at nice ${priority.nice}` : 'normal (nice 0)',
+    git: gitState(),
+  };
+}
+
+/** Checks that a server answers the shape the way its CORS variant must, before timing it. */
+async function verify(server: ServerProcess, key: ServerKey, shape: 'actual' | 'preflight'): Promise<void> {
+  const { status, headers } = await probe(server.url, SHAPES[shape]);
+  const problems: string[] = [];
+  if (status !== EXPECT_STATUS[shape]) problems.push(`status ${status}, expected ${EXPECT_STATUS[shape]}`);
+  const acao = headers['access-control-allow-origin'];
+  if (key.startsWith('none')) {
+    if (acao !== undefined) problems.push(`unexpected ACAO ${String(acao)}`);
+  } else {
+    if (acao !== ALLOWED_ORIGIN) problems.push(`ACAO ${String(acao)}, expected ${ALLOWED_ORIGIN}`);
+    if (headers['access-control-allow-credentials'] !== 'true') problems.push('no ACAC: true');
+    if (!/origin/i.test(String(headers.vary ?? ''))) problems.push('no Vary: Origin');
+    if (shape === 'actual' && !/X-Total-Count/i.test(String(headers['access-control-expose-headers'] ?? ''))) problems.push('no ACEH');
+    if (shape === 'preflight') {
+      if (!/\bPUT\b/.test(String(headers['access-control-allow-methods'] ?? ''))) problems.push('ACAM lacks PUT');
+      if (String(headers['access-control-allow-headers'] ?? '').toLowerCase().replace(/\s/g, '') !== 'content-type,x-request-id') {
+        problems.push(`ACAH ${String(headers['access-control-allow-headers'])}`);
+      }
+      if (headers['access-control-max-age'] !== '600') problems.push('ACMA is not 600');
+    }
+  }
+  if (problems.length) throw new Error(`${server.label} ${shape}: not configured as intended: ${problems.join('; ')}`);
+}
+
+/** How many runs may be repeated because of foreign load, over the whole invocation. */
+let retryBudget = 0;
+/** Milliseconds the harness may still spend waiting for a quiet machine, over the whole invocation. */
+let quietBudgetMs = envNumber('BENCH_QUIET_BUDGET', quick ? 10 : 30) * 1000;
+let quietWaitedMs = 0;
+
+/** Before a run, waits (within the budget, at most 10 s) for other processes to calm down. */
+async function quiet(): Promise<void> {
+  if (quietBudgetMs <= 0) return;
+  const { waitedMs } = await waitForQuiet(config.maxForeignCores, Math.min(10_000, quietBudgetMs));
+  quietBudgetMs -= waitedMs;
+  quietWaitedMs += waitedMs;
+}
+
+/**
+ * One run of a series; repeated (up to twice, within the global budget) when other processes
+ * loaded the machine beyond BENCH_MAX_FOREIGN, keeping the quietest run.
+ */
+async function runOnce(server: ServerProcess, shape: 'actual' | 'preflight'): Promise<{ run: Measurement; retries: number }> {
+  await quiet();
+  let best = await measure(server, SHAPES[shape], { seconds: config.seconds, expectStatus: EXPECT_STATUS[shape] });
+  let retries = 0;
+  while (best.foreignCores > config.maxForeignCores && retries < 2 && retryBudget > 0) {
+    retryBudget--;
+    retries++;
+    await quiet();
+    const again = await measure(server, SHAPES[shape], { seconds: config.seconds, expectStatus: EXPECT_STATUS[shape] });
+    if (again.foreignCores < best.foreignCores) best = again;
+  }
+  if (best.failures > 0) log(`warning: ${server.label} ${shape}: ${best.failures} failed or unexpected responses`);
+  return { run: best, retries };
+}
+
+async function measureCeiling(): Promise<CeilingResult> {
+  const server = await ServerProcess.start('raw', 'raw node:http');
+  try {
+    await runLoad(server.url, SHAPES.actual, { amount: config.warmupRequests, expectStatus: 200 });
+    const runs: Measurement[] = [];
+    for (let i = 0; i < 2; i++) runs.push(await measure(server, SHAPES.actual, { seconds: config.seconds, expectStatus: 200 }));
+    return { rps: median(runs.map((r) => r.rps)), clientCores: median(runs.map((r) => r.clientCores)) };
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * Starts (in parallel: nothing is timed yet, and start-up with 1,000 routes or 10,000 origins
+ * is the slow part) one process per server key, checks each answers as its variant must, and
+ * warms each up with every request shape it will serve (discarded).
+ */
+async function launch(adapter: AdapterName, generation: string): Promise<Map<ServerKey, ServerProcess>> {
+  const servers = new Map<ServerKey, ServerProcess>();
+  const keys = Object.keys(SERVER_SPECS) as ServerKey[];
+  log(`${adapter}: starting ${generation} processes: ${keys.join(', ')}`);
+  const launches = await Promise.allSettled(keys.map((key) => ServerProcess.start({ adapter, ...SERVER_SPECS[key] }, `${adapter}/${key}`)));
+  launches.forEach((r, i) => r.status === 'fulfilled' && servers.set(keys[i], r.value));
+  const failed = launches.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all([...servers.values()].map((x) => x.stop()));
+    throw failed.reason;
+  }
+  for (const key of keys) {
+    const server = servers.get(key)!;
+    const shapes = new Set([
+      ...SERIES.filter((x) => x.server === key).map((x) => x.shape),
+      ...PAIRS.filter((p) => p.x === key || p.y === key).map((p) => p.shape),
+    ]);
+    for (const shape of shapes) {
+      await verify(server, key, shape);
+      // Warm-up, discarded: a number of requests rather than seconds, so slow apps get as many
+      // as fast ones before the JIT has settled (too short a warm-up showed as a first A/B run
+      // several percent off).
+      await runLoad(server.url, SHAPES[shape], { amount: config.warmupRequests, expectStatus: EXPECT_STATUS[shape] });
+    }
+  }
+  return servers;
+}
+
+async function benchAdapter(adapter: AdapterName): Promise<{ series: SeriesResult[]; pairs: PairResult[] }> {
+  let servers = new Map<ServerKey, ServerProcess>();
+  try {
+    servers = await launch(adapter, 'first');
+    const runs = SERIES.map(() => [] as Measurement[]);
+    const retries = SERIES.map(() => 0);
+    for (let round = 0; round < config.rounds; round++) {
+      // Rotate the order every round and reverse it every other round, so no series always runs
+      // first, last or next to the same neighbour; drift and foreign load spread over all.
+      let order = SERIES.map((_, i) => i);
+      order = [...order.slice(round % order.length), ...order.slice(0, round % order.length)];
+      if (round % 2 === 1) order.reverse();
+      log(`${adapter}: round ${round + 1}/${config.rounds}`);
+      for (const i of order) {
+        const { run, retries: r } = await runOnce(servers.get(SERIES[i].server)!, SERIES[i].shape);
+        runs[i][round] = run;
+        retries[i] += r;
+      }
+    }
+    const pairRatios = PAIRS.map(() => [] as number[]);
+    const pairCores = PAIRS.map(() => ({ x: [] as number[], y: [] as number[] }));
+    for (let rep = 0; rep < config.abRepetitions; rep++) {
+      log(`${adapter}: simultaneous A/B ${rep + 1}/${config.abRepetitions}`);
+      const offset = rep % PAIRS.length;
+      for (const i of [...PAIRS.keys()].slice(offset).concat([...PAIRS.keys()].slice(0, offset))) {
+        const p = PAIRS[i];
+        await quiet();
+        const m = await measurePair(servers.get(p.x)!, servers.get(p.y)!, SHAPES[p.shape], { seconds: config.seconds, expectStatus: EXPECT_STATUS[p.shape] });
+        pairRatios[i].push(m.ratio);
+        pairCores[i].x.push(m.x.serverCores);
+        pairCores[i].y.push(m.y.serverCores);
+      }
+    }
+    const pairs: PairResult[] = PAIRS.map((p, i) => ({
+      id: `${adapter}/${p.shape}/${p.x}|${p.y}`,
+      adapter,
+      shape: p.shape,
+      x: p.x,
+      y: p.y,
+      ratios: pairRatios[i],
+      median: median(pairRatios[i]),
+      xCores: median(pairCores[i].x),
+      yCores: median(pairCores[i].y),
+    }));
+    const seriesResults = SERIES.map((s, i) => {
+      const list = runs[i];
+      const rps = list.map((r) => r.rps);
+      return {
+        id: `${adapter}/${s.shape}/${s.server}`,
+        adapter,
+        server: s.server,
+        shape: s.shape,
+        label: s.label,
+        runs: list,
+        retries: retries[i],
+        median: {
+          rps: median(rps),
+          rpsSpread: relativeSpread(rps),
+          p50: median(list.map((r) => r.p50)),
+          p99: median(list.map((r) => r.p99)),
+          cpuPerRequestUs: median(list.map((r) => r.cpuPerRequestUs)),
+          serverCores: median(list.map((r) => r.serverCores)),
+          foreignCores: median(list.map((r) => r.foreignCores)),
+        },
+      };
+    });
+    return { series: seriesResults, pairs };
+  } finally {
+    await Promise.all([...servers.values()].map((s) => s.stop()));
+  }
+}
+
+/** RSS and heap of a fresh server before and after `memoryRequests` actual requests. */
+async function measureMemory(adapter: AdapterName, key: ServerKey): Promise<MemoryResult> {
+  const server = await ServerProcess.start({ adapter, ...SERVER_SPECS[key] }, `${adapter}/${key} (memory)`, ['--expose-gc']);
+  try {
+    const before = await server.memory(true);
+    await runLoad(server.url, SHAPES.actual, { amount: config.memoryRequests, expectStatus: 200 });
+    const afterRaw = await server.memory(false);
+    const afterGc = await server.memory(true);
+    return { adapter, server: key, requests: config.memoryRequests, gcForced: before.gcAvailable, before: before.usage, afterRaw: afterRaw.usage, afterGc: afterGc.usage };
+  } finally {
+    await server.stop();
+  }
+}
+
+function runMicro(): Promise<{ results: MicroResult[]; checksum: number }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(new URL('./micro.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    pin(child.pid!, pinning.serverCpu);
+    boost(child.pid!);
+    child.on('message', (m: { type: string; results?: MicroResult[]; checksum?: number; message?: string }) => {
+      if (m.type === 'micro') resolve({ results: m.results!, checksum: m.checksum! });
+      else if (m.type === 'error') reject(new Error(`micro: ${m.message}`));
+    });
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`micro-benchmark exited with code ${code}`));
+    });
+  });
+}
+
+function byId(series: readonly SeriesResult[], adapter: AdapterName, shape: 'actual' | 'preflight', server: ServerKey): SeriesResult {
+  const s = series.find((x) => x.adapter === adapter && x.shape === shape && x.server === server);
+  if (!s) throw new Error(`no series ${adapter}/${shape}/${server}`);
+  return s;
+}
+
+/**
+ * A ratio from the per-round pairs: each round's runs of the two series are close in time, so
+ * the per-round ratio cancels slow drift in machine load better than a ratio of medians would.
+ * `terms` multiplies series ratios: [[num, den]] or, for a normalised ratio, [[n1, d1], [d2, n2]].
+ */
+function ratio(
+  id: string,
+  adapter: AdapterName,
+  label: string,
+  terms: readonly (readonly [SeriesResult, SeriesResult])[],
+  target: number | null,
+  targetText: string | null,
+  ab: number | null = null,
+  noise: number | null = null,
+): RatioResult {
+  const rounds = terms[0][0].runs.length;
+  const rpsRatios: number[] = [];
+  const cpuRatios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let rps = 1;
+    let cpu = 1;
+    for (const [num, den] of terms) {
+      rps *= num.runs[r].rps / den.runs[r].rps;
+      // Capacity from CPU: requests per CPU-second of the numerator over the denominator's.
+      cpu *= den.runs[r].cpuPerRequestUs / num.runs[r].cpuPerRequestUs;
+    }
+    rpsRatios.push(rps);
+    cpuRatios.push(cpu);
+  }
+  const rps = median(rpsRatios);
+  const cpu = median(cpuRatios);
+  return {
+    id,
+    adapter,
+    label,
+    rps,
+    cpu,
+    ab,
+    target,
+    targetText,
+    // The verdict follows the simultaneous A/B ratio where there is one: of the three it is the
+    // least sensitive to other load on the machine (see BENCHMARKS.md, Method).
+    holds: target === null ? null : (ab ?? rps) >= target,
+    holdsSequential: target === null ? null : rps >= target,
+    noise,
+    holdsByCpu: target === null ? null : cpu >= target,
+  };
+}
+
+function computeRatios(series: readonly SeriesResult[], pairs: readonly PairResult[]): RatioResult[] {
+  const out: RatioResult[] = [];
+  for (const adapter of adapters) {
+    const s = (shape: 'actual' | 'preflight', server: ServerKey) => byId(series, adapter, shape, server);
+    const ab = (shape: 'actual' | 'preflight', x: ServerKey, y: ServerKey) =>
+      pairs.find((p) => p.adapter === adapter && p.shape === shape && p.x === x && p.y === y)?.median ?? null;
+    // The control pair (two processes of one app) gives the noise floor of every A/B ratio:
+    // how far from 1.000 it lands, or its spread over repetitions if that is larger.
+    const control = pairs.find((p) => p.adapter === adapter && p.x === 'none-twin' && p.y === 'none');
+    const noise = control ? Math.max(Math.abs(control.median - 1), relativeSpread(control.ratios)) : null;
+    const abNet = (() => {
+      const big = ab('actual', 'lib-1k', 'none-1k');
+      const small = ab('actual', 'lib', 'none');
+      return big === null || small === null ? null : big / small;
+    })();
+    const a = s('actual', 'none');
+    const b = s('actual', 'nest');
+    const c = s('actual', 'lib');
+    if (control) {
+      out.push(ratio(`${adapter}/control`, adapter, 'control: (a) / (a), two processes', [[a, a]], null, null, control.median, noise));
+    }
+    out.push(ratio(`${adapter}/actual/b-a`, adapter, 'actual: (b) enableCors / (a) none', [[b, a]], null, null, ab('actual', 'nest', 'none'), noise));
+    out.push(ratio(`${adapter}/actual/c-a`, adapter, 'actual: (c) library / (a) none', [[c, a]], 0.98, '>= 0.98', ab('actual', 'lib', 'none'), noise));
+    out.push(ratio(`${adapter}/actual/c-b`, adapter, 'actual: (c) library / (b) enableCors', [[c, b]], null, null, ab('actual', 'lib', 'nest'), noise));
+    out.push(ratio(`${adapter}/preflight/c-b`, adapter, 'preflight: (c) library / (b) enableCors', [[s('preflight', 'lib'), s('preflight', 'nest')]], 1.1, '>= 1.10', ab('preflight', 'lib', 'nest'), noise));
+    out.push(ratio(`${adapter}/scale/routes`, adapter, 'actual, 1,000 routes / small app, (c)', [[s('actual', 'lib-1k'), c]], 0.98, '>= 0.98', ab('actual', 'lib-1k', 'lib'), noise));
+    out.push(ratio(`${adapter}/scale/routes-net`, adapter, 'actual, 1,000 routes / small, (c) net of (a)', [[s('actual', 'lib-1k'), s('actual', 'none-1k')], [a, c]], 0.98, '>= 0.98', abNet, noise));
+    out.push(ratio(`${adapter}/scale/routes-preflight`, adapter, 'preflight, 1,000 routes / small app, (c)', [[s('preflight', 'lib-1k'), s('preflight', 'lib')]], 0.98, '>= 0.98', ab('preflight', 'lib-1k', 'lib'), noise));
+    out.push(ratio(`${adapter}/scale/origins`, adapter, 'actual, 10,000 origins / 2 origins, (c)', [[s('actual', 'lib-10k'), c]], 0.98, '>= 0.98', ab('actual', 'lib-10k', 'lib'), noise));
+    out.push(ratio(`${adapter}/scale/origins-nest`, adapter, 'actual, 10,000 origins / 2 origins, (b)', [[s('actual', 'nest-10k'), b]], null, null));
+    out.push(ratio(`${adapter}/scale/framework-routes`, adapter, 'actual, 1,000 routes / small app, (a)', [[s('actual', 'none-1k'), a]], null, null));
+  }
+  return out;
+}
+
+/** Which scenarios to profile: those of (c) whose target was missed, or all with BENCH_PROFILE=1. */
+function profileTargets(ratios: readonly RatioResult[]): { adapter: AdapterName; key: ServerKey; shape: 'actual' | 'preflight' }[] {
+  const wanted: { adapter: AdapterName; key: ServerKey; shape: 'actual' | 'preflight' }[] = [];
+  const add = (adapter: AdapterName, key: ServerKey, shape: 'actual' | 'preflight') => {
+    if (!wanted.some((w) => w.adapter === adapter && w.key === key && w.shape === shape)) wanted.push({ adapter, key, shape });
+  };
+  for (const r of ratios) {
+    if (profileMode !== '1' && r.holds !== false) continue;
+    if (r.target === null) continue;
+    const [, kind, which] = r.id.split('/');
+    if (kind === 'actual') add(r.adapter, 'lib', 'actual');
+    else if (kind === 'preflight') add(r.adapter, 'lib', 'preflight');
+    else if (which === 'routes' || which === 'routes-net') add(r.adapter, 'lib-1k', 'actual');
+    else if (which === 'routes-preflight') add(r.adapter, 'lib-1k', 'preflight');
+    else if (which === 'origins') add(r.adapter, 'lib-10k', 'actual');
+  }
+  // Alternate adapters so a cap on the number of profiles still covers both.
+  const byAdapter = adapters.map((a) => wanted.filter((w) => w.adapter === a));
+  const interleaved: typeof wanted = [];
+  for (let i = 0; byAdapter.some((list) => i < list.length); i++) for (const list of byAdapter) if (i < list.length) interleaved.push(list[i]);
+  return interleaved;
+}
+
+async function main(): Promise<void> {
+  pin(process.pid, pinning.clientCpu);
+  boost(process.pid);
+  const machine = machineInfo();
+  const startedAt = new Date().toISOString();
+  retryBudget = Math.ceil(0.1 * SERIES.length * adapters.length * config.rounds);
+  log(`config ${JSON.stringify(config)}; adapters ${adapters.join(', ')}; ${machine.pinned}`);
+
+  log('load-generator ceiling (bare node:http server)');
+  const ceiling = await measureCeiling();
+
+  const series: SeriesResult[] = [];
+  const pairs: PairResult[] = [];
+  const memory: MemoryResult[] = [];
+  for (const adapter of adapters) {
+    const measured = await benchAdapter(adapter);
+    series.push(...measured.series);
+    pairs.push(...measured.pairs);
+    log(`${adapter}: memory, ${config.memoryRequests} requests against (c)`);
+    memory.push(await measureMemory(adapter, 'lib'));
+    // The no-CORS reference doubles the time of this step (Express serves ~3k req/s here).
+    if (process.env.BENCH_MEMORY_BASELINE === '1') memory.push(await measureMemory(adapter, 'none'));
+  }
+  const ratios = computeRatios(series, pairs);
+
+  log('micro-benchmark');
+  const micro = await runMicro();
+
+  const profiles: ProfileSummary[] = [];
+  if (profileMode !== '0') {
+    const seconds = envNumber('BENCH_PROFILE_SECONDS', 3);
+    // At most four profiles, so a run that misses everything still ends in bounded time.
+    for (const t of profileTargets(ratios).slice(0, 4)) {
+      log(`profiling ${t.adapter}/${t.key} ${t.shape}`);
+      profiles.push(
+        await profileScenario({ adapter: t.adapter, ...SERVER_SPECS[t.key] }, SHAPES[t.shape], EXPECT_STATUS[t.shape], `${t.adapter}-${t.key}-${t.shape}`, join(RESULTS_DIR, 'profiles'), seconds),
+      );
+    }
+  }
+
+  const allRuns = series.flatMap((s) => s.runs);
+  const disturbance = {
+    runs: allRuns.length,
+    disturbedRuns: allRuns.filter((r) => r.foreignCores > config.maxForeignCores).length,
+    medianForeignCores: median(allRuns.map((r) => r.foreignCores)),
+    quietWaitSeconds: quietWaitedMs / 1000,
+    retries: series.reduce((n, s) => n + s.retries, 0),
+  };
+  const results: BenchResults = {
+    startedAt,
+    wallSeconds: (Date.now() - started) / 1000,
+    config,
+    machine,
+    ceiling,
+    disturbance,
+    series,
+    pairs,
+    ratios,
+    memory,
+    micro: micro.results,
+    profiles,
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const stamp = startedAt.replace(/[:.]/g, '-');
+  writeFileSync(join(RESULTS_DIR, `${quick ? 'quick-' : ''}${stamp}.json`), JSON.stringify(results, null, 2));
+  printReport(results);
+  // A smoke run must not overwrite the published numbers: its report goes to bench/results/.
+  const mdPath = quick ? join(RESULTS_DIR, 'BENCHMARKS.quick.md') : join(ROOT, 'BENCHMARKS.md');
+  const svgPath = quick ? join(RESULTS_DIR, 'ratios.quick.svg') : join(BENCH_DIR, 'ratios.svg');
+  writeSvg(results, svgPath);
+  writeMarkdown(results, mdPath, svgPath, ROOT);
+  log(`wrote ${mdPath} and ${svgPath} (checksum ${micro.checksum})`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${String((error as Error)?.stack ?? error)}\n`);
+  process.exitCode = 1;
+});
