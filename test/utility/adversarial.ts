@@ -589,3 +589,38 @@ export function isSendableHeaderValue(v: string): boolean {
 }
 
 export const ACRM_VALUES = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'patch', 'get', 'HEAD', 'OPTIONS', 'PROPFIND', 'QUERY', 'G ET', 'GET, POST', 'X'] as const;
+
+/** Names in allowHeaders entries built with this prefix are the ones whose matcher calls are counted. */
+export const COUNTED_HEADER_PREFIX = 'x-cnt-';
+
+function countingTest(original: RegExp['test'], onCall: () => void): RegExp['test'] {
+  return function countingTest(this: RegExp, input: string): boolean {
+    if (this.source.includes(COUNTED_HEADER_PREFIX)) onCall();
+    return original.call(this, input);
+  };
+}
+
+/** Counts, while `fn` runs, calls of RegExp.prototype.test on RegExps built from a counted allowHeaders entry. */
+export function countMatcherCalls<T>(fn: () => T): { result: T; calls: number } {
+  const original = RegExp.prototype.test;
+  let calls = 0;
+  RegExp.prototype.test = countingTest(original, () => calls++);
+  try {
+    return { result: fn(), calls };
+  } finally {
+    RegExp.prototype.test = original;
+  }
+}
+
+/** The same, for work that completes asynchronously (an HTTP round trip). */
+export async function countMatcherCallsAsync<T>(fn: () => Promise<T>): Promise<{ result: T; calls: number }> {
+  const original = RegExp.prototype.test;
+  let calls = 0;
+  RegExp.prototype.test = countingTest(original, () => calls++);
+  try {
+    const result = await fn();
+    return { result, calls };
+  } finally {
+    RegExp.prototype.test = original;
+  }
+}
