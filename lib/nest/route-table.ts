@@ -329,11 +329,9 @@ function pick<T>(
   if (!list) return undefined;
   let hostname: string | undefined;
   for (const route of list) {
-    // Lists are in dispatch order; on Express nothing after an earlier winner can win.
-    if (before && route.index > before.index && path !== null) {
-      // Only meaningful for ordered (Express) tables; Fastify tables return earlier.
-      break;
-    }
+    // Express lists are in registration order: nothing after an earlier winner can win.
+    // (Fastify lookups never pass `before`.)
+    if (before && route.index > before.index) break;
     if (!methodMatches(route.method, method)) continue;
     if (route.hostRegExps) {
       hostname ??= hostnameOf(host);
