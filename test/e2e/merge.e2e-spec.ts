@@ -23,6 +23,14 @@ class PrivateController {
   @CrossOrigin('partners') @Get('feed') feed() { return 'feed'; }
 }
 
+@CrossOrigin('partners')
+@Controller('partner-area')
+class PartnerAreaController {
+  @Get() index() { return 'index'; }
+  @CrossOrigin({ maxAge: 42, exposeHeaders: ['X-Area'] }) @Get('tuned') tuned() { return 'tuned'; }
+  @CrossOrigin(false) @Get('closed') closed() { return 'closed'; }
+}
+
 @Controller()
 class PlainController {
   @Get('api/v1/secure') secure() { return 'secure'; }
@@ -57,7 +65,7 @@ describe.each(ADAPTERS)('merge order on $name', (adapter) => {
   describe.each(MODULES)('with $how', ({ module }) => {
     let app: INestApplication;
     beforeAll(async () => {
-      app = await createApp({ imports: [module], controllers: [CatsController, PrivateController, PlainController] }, adapter);
+      app = await createApp({ imports: [module], controllers: [CatsController, PrivateController, PartnerAreaController, PlainController] }, adapter);
     });
     afterAll(() => app.close());
 
@@ -96,6 +104,20 @@ describe.each(ADAPTERS)('merge order on $name', (adapter) => {
       expect(corsHeaders((await actual(app, 'get', '/private', 'https://app.example')).headers)).toEqual({});
       expect((await actual(app, 'get', '/private/open', 'https://reopened.example')).headers['access-control-allow-origin']).toBe('https://reopened.example');
       expect((await actual(app, 'get', '/private/feed', 'https://feed.example')).headers['access-control-allow-origin']).toBe('https://feed.example');
+    });
+
+    it('a named policy on the controller: handler options override its keys, false turns it off', async () => {
+      const index = await actual(app, 'get', '/partner-area', 'https://feed.example');
+      expect(corsHeaders(index.headers)).toEqual({ 'access-control-allow-origin': 'https://feed.example', 'access-control-expose-headers': 'X-Feed' });
+      const tuned = await preflight(app, '/partner-area/tuned', 'https://feed.example', 'GET');
+      expect(tuned.headers['access-control-allow-origin']).toBe('https://feed.example');
+      expect(tuned.headers['access-control-max-age']).toBe('42');
+      expect(tuned.headers['access-control-expose-headers']).toBe('X-Area');
+      expect(corsHeaders((await actual(app, 'get', '/partner-area/tuned', 'https://app.example')).headers)).toEqual({});
+      expect(corsHeaders((await actual(app, 'get', '/partner-area/closed', 'https://feed.example')).headers)).toEqual({});
+      expect(app.get(CorsService).policyFor('GET', '/partner-area/tuned')?.sources).toMatchObject({
+        origins: 'policy:partners', maxAge: 'handler', exposeHeaders: 'handler', methods: 'default',
+      });
     });
 
     it('undecorated routes use defaults < forRoot < the most specific resource', async () => {
