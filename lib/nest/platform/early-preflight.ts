@@ -2,6 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ACRM } from '../../core/index.js';
 import type { CorsEngine, CorsOutcome } from '../cors-engine.js';
 import { endPreflight } from './node-response.js';
+import { whenDecided } from './when-decided.js';
 
 const kDecided = Symbol('nest-cross-origin.decided');
 
@@ -31,10 +32,14 @@ export function answerPreflightsFirst(server: Server, engine: CorsEngine, onErro
   const forward = (req: IncomingMessage, res: ServerResponse) => {
     for (const l of listeners) l.call(server, req, res);
   };
-  const decide = (req: IncomingMessage, res: ServerResponse, outcome: CorsOutcome) => {
-    if (outcome.preflight) return endPreflight(res, outcome);
+  /** Ends an automatic preflight, or keeps the decision for the platform hook: true when ended. */
+  const write = (req: IncomingMessage, res: ServerResponse, outcome: CorsOutcome): boolean => {
+    if (outcome.preflight) {
+      endPreflight(res, outcome);
+      return true;
+    }
     (req as DecidedRequest)[kDecided] = outcome;
-    forward(req, res);
+    return false;
   };
   server.on('request', function nestCrossOriginPreflight(req: IncomingMessage, res: ServerResponse) {
     const headers = req.headers;
@@ -46,22 +51,8 @@ export function answerPreflightsFirst(server: Server, engine: CorsEngine, onErro
       onError(error);
       return forward(req, res);
     }
-    if (!(outcome instanceof Promise)) return decide(req, res, outcome);
-    outcome.then(
-      (o) => {
-        if (!o.preflight) return decide(req, res, o);
-        // Only the write is guarded: a request handed to the framework is never handed twice.
-        try {
-          endPreflight(res, o);
-        } catch (error) {
-          onError(error);
-        }
-      },
-      (error) => {
-        onError(error);
-        forward(req, res);
-      },
-    );
+    if (outcome instanceof Promise) whenDecided(outcome, (o) => write(req, res, o), () => forward(req, res), onError);
+    else if (!write(req, res, outcome)) forward(req, res);
   });
   return true;
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CorsEngine, CorsOutcome } from '../cors-engine.js';
 import type { RouteMatchingOptions } from '../route-table.js';
 import { takeEarlyDecision } from './early-preflight.js';
+import { whenDecided } from './when-decided.js';
 import { applyHeaders, endPreflight } from './node-response.js';
 
 type Next = (err?: unknown) => void;
@@ -12,10 +13,14 @@ interface ExpressLikeAdapter {
   getRouteMatchingOptions?(): Partial<RouteMatchingOptions>;
 }
 
-function finish(res: ServerResponse, next: Next, outcome: CorsOutcome): void {
-  if (outcome.preflight) return endPreflight(res, outcome);
+/** Puts a decision on the response; true when that ended it (an automatic preflight). */
+function write(res: ServerResponse, outcome: CorsOutcome): boolean {
+  if (outcome.preflight) {
+    endPreflight(res, outcome);
+    return true;
+  }
   applyHeaders(res, outcome);
-  next();
+  return false;
 }
 
 /** Express's routing rules as the app has them. */
@@ -45,21 +50,7 @@ export function installExpressHook(adapter: ExpressLikeAdapter, engine: CorsEngi
       onError(error);
       return next();
     }
-    if (outcome instanceof Promise) {
-      outcome.then(
-        (o) => {
-          try {
-            finish(res, next, o);
-          } catch (error) {
-            onError(error);
-            next();
-          }
-        },
-        (error) => {
-          onError(error);
-          next();
-        },
-      );
-    } else finish(res, next, outcome);
+    if (outcome instanceof Promise) whenDecided(outcome, (o) => write(res, o), next, onError);
+    else if (!write(res, outcome)) next();
   });
 }

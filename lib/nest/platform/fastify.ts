@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { CorsEngine, CorsOutcome } from '../cors-engine.js';
 import type { RouteMatchingOptions } from '../route-table.js';
 import { takeEarlyDecision } from './early-preflight.js';
+import { whenDecided } from './when-decided.js';
 import { deferHeaders, endPreflight } from './node-response.js';
 
 interface FastifyRequestLike {
@@ -46,17 +47,19 @@ export function fastifyMatching(adapter: FastifyLikeAdapter): RouteMatchingOptio
   };
 }
 
-function finish(reply: FastifyReplyLike, done: Done, outcome: CorsOutcome): void {
+/** Puts a decision on the reply; true when that ended it (an automatic preflight). */
+function write(reply: FastifyReplyLike, outcome: CorsOutcome): boolean {
   if (outcome.preflight) {
     // The answer is complete and has no body: written on the raw response, as Nest
     // middleware writes its own, after telling Fastify the reply is handled here.
     reply.hijack();
-    return endPreflight(reply.raw, outcome);
+    endPreflight(reply.raw, outcome);
+    return true;
   }
   // Added when the head is written, into the headers Fastify passes (keeping Node's fast
   // path), or onto a response Nest middleware writes on the raw socket.
   deferHeaders(reply.raw, outcome);
-  done();
+  return false;
 }
 
 /**
@@ -94,22 +97,8 @@ export function installFastifyHook(adapter: FastifyLikeAdapter, engine: CorsEngi
       onError(error);
       return done();
     }
-    if (outcome instanceof Promise) {
-      outcome.then(
-        (o) => {
-          try {
-            finish(reply, done, o);
-          } catch (error) {
-            onError(error);
-            done();
-          }
-        },
-        (error) => {
-          onError(error);
-          done();
-        },
-      );
-    } else finish(reply, done, outcome);
+    if (outcome instanceof Promise) whenDecided(outcome, (o) => write(reply, o), done, onError);
+    else if (!write(reply, outcome)) done();
   };
   instance.addHook('onRequest', hook);
   // Fastify adds the hook from its plugin queue, not now: reorder from the same queue, next.
