@@ -7,7 +7,6 @@ import { CorsEngine, type RouteEntry } from './cors-engine.js';
 import { escapeForLog, formatRefusal } from './explain.js';
 import { formatRouteTable, reportRoutes, type RoutePolicyReport } from './route-report.js';
 import { expressMatching, installExpressHook } from './platform/express.js';
-import { answerPreflightsFirst } from './platform/early-preflight.js';
 import { fastifyMatching, installFastifyHook } from './platform/fastify.js';
 
 /** What the library writes on each controller method: its route policy, per controller. */
@@ -41,7 +40,6 @@ export class CorsHook implements OnApplicationBootstrap {
   /** @internal The per-request half; its shape may change in any release. */
   readonly engine: CorsEngine;
   private installedOn: AnyAdapter | null = null;
-  private hooked = false;
   private loggedHookError = false;
   private readonly debug: boolean;
 
@@ -106,7 +104,6 @@ export class CorsHook implements OnApplicationBootstrap {
       return;
     }
     HOOKED.add(adapter);
-    this.hooked = true;
     const type = typeof adapter.getType === 'function' ? adapter.getType() : undefined;
     const onError = (error: unknown) => this.hookFailed(error);
     if (type === 'fastify') {
@@ -142,12 +139,6 @@ export class CorsHook implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     // Compile now rather than on the first request; routes added later recompile lazily.
     this.engine.compileRoutes();
-    // The HTTP server exists once the app is initialised: answer preflights ahead of the
-    // framework from now on (the hook still covers any request that arrives otherwise).
-    const server = this.hooked ? (this.installedOn?.getHttpServer as (() => unknown) | undefined)?.call(this.installedOn) : undefined;
-    if (server && typeof (server as { listeners?: unknown }).listeners === 'function') {
-      answerPreflightsFirst(server as never, this.engine, (error) => this.hookFailed(error));
-    }
     if (this.debug) for (const line of formatRouteTable(this.routeReports())) this.logger.log(line);
   }
 

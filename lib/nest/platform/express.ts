@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CorsEngine, CorsOutcome } from '../cors-engine.js';
 import type { RouteMatchingOptions } from '../route-table.js';
-import { takeEarlyDecision } from './early-preflight.js';
 import { whenDecided } from './when-decided.js';
 import { applyHeaders, endPreflight } from './node-response.js';
 
@@ -45,7 +44,7 @@ export function installExpressHook(adapter: ExpressLikeAdapter, engine: CorsEngi
   adapter.use(function nestCrossOrigin(req, res, next) {
     let outcome: CorsOutcome | Promise<CorsOutcome>;
     try {
-      outcome = takeEarlyDecision(req) ?? engine.handle(req.method!, req.url!, req.headers, req);
+      outcome = engine.handle(req.method!, req.url!, req.headers, req);
     } catch (error) {
       onError(error);
       return next();

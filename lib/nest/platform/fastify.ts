@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { CorsEngine, CorsOutcome } from '../cors-engine.js';
 import type { RouteMatchingOptions } from '../route-table.js';
-import { takeEarlyDecision } from './early-preflight.js';
 import { whenDecided } from './when-decided.js';
 import { deferHeaders, endPreflight } from './node-response.js';
 
@@ -92,7 +91,7 @@ export function installFastifyHook(adapter: FastifyLikeAdapter, engine: CorsEngi
   const hook: OnRequest = function nestCrossOrigin(request, reply, done) {
     let outcome: CorsOutcome | Promise<CorsOutcome>;
     try {
-      outcome = takeEarlyDecision(request.raw) ?? engine.handle(request.raw.method!, request.raw.url!, request.headers, request);
+      outcome = engine.handle(request.raw.method!, request.raw.url!, request.headers, request);
     } catch (error) {
       onError(error);
       return done();

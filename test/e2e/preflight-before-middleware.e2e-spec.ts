@@ -1,6 +1,6 @@
-// Automatic preflights are answered as they arrive, before the framework: app.use()
-// middleware never sees them (as guards and handlers never do); every other request still
-// goes through it, and a decision needing an async predicate is taken once.
+// Automatic preflights are answered by the CORS hook, which the framework runs before any
+// app.use() middleware: that middleware never sees them (as guards and handlers never do);
+// every other request still goes through it, and an async predicate is asked once.
 import { Controller, Options, Post } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import { CorsModule, CrossOrigin } from '../../lib/index.js';
@@ -17,7 +17,7 @@ class ThingsController {
   @CrossOrigin({ automaticOptions: false }) @Options('manual') manualOptions() { return 'options handler'; }
 }
 
-describe.each(ADAPTERS)('preflights before the framework on $name', (adapter) => {
+describe.each(ADAPTERS)('preflights before middleware on $name', (adapter) => {
   const seen: string[] = [];
   let app: INestApplication;
   beforeAll(async () => {
