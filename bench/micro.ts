@@ -147,10 +147,10 @@ async function engineCases(): Promise<[string, Decide][]> {
   for (const adapter of ['express', 'fastify'] as const) {
     for (const [label, routes, origins] of [['small app', 5, 2], ['1,000 routes', 1000, 2], ['10,000 origins', 5, 10_000]] as const) {
       const engine = await engineOf(adapter, routes, origins);
-      cases.push([`${adapter}, ${label}: actual`, () => size(engine.handle('GET', ACTUAL_PATH, actualHeaders, null))]);
-      cases.push([`${adapter}, ${label}: preflight`, () => size(engine.handle('OPTIONS', PREFLIGHT_PATH, preflightHeaders, null))]);
+      cases.push([`${adapter}, ${label}: actual`, () => size(engine.decide('GET', ACTUAL_PATH, actualHeaders, null))]);
+      cases.push([`${adapter}, ${label}: preflight`, () => size(engine.decide('OPTIONS', PREFLIGHT_PATH, preflightHeaders, null))]);
       if (label === 'small app') {
-        cases.push([`${adapter}, ${label}: actual, refused`, () => size(engine.handle('GET', ACTUAL_PATH, refusedHeaders, null))]);
+        cases.push([`${adapter}, ${label}: actual, refused`, () => size(engine.decide('GET', ACTUAL_PATH, refusedHeaders, null))]);
       }
     }
   }

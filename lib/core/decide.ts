@@ -1,5 +1,5 @@
 import type { CorsPolicy, HeaderPair } from './compile.js';
-import { ACAH, ACAO, ACAPN, checkRequestHeaders } from './headers.js';
+import { ACAC, ACAH, ACAM, ACAO, ACAPN, ACMA, checkRequestHeaders } from './headers.js';
 import { isTokenRange } from './tokens.js';
 
 export const NO_HEADERS: readonly HeaderPair[] = Object.freeze([]);
@@ -85,3 +85,67 @@ export function preflightResponse(
       : null;
   return { headers, refusal };
 }
+
+/** `Vary` of every preflight response: ACAM and ACAH depend on ACRM and ACRH (SPEC §4). */
+export const PREFLIGHT_VARY = 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers';
+/** The same when the response answers Private Network Access, which depends on ACRPN too. */
+export const PREFLIGHT_VARY_PNA = `${PREFLIGHT_VARY}, Access-Control-Request-Private-Network`;
+
+/** The `Vary` value a preflight answered with `policy` must carry, or `null` (`varyHeader: false`). */
+export function preflightVary(policy: CorsPolicy, acrpn: string | undefined): string | null {
+  if (!policy.varyOrigin) return null;
+  return policy.allowPrivateNetwork || acrpn === 'true' ? PREFLIGHT_VARY_PNA : PREFLIGHT_VARY;
+}
+
+function valueOf(headers: readonly HeaderPair[], name: string): string | undefined {
+  for (const h of headers) if (h[0] === name) return h[1];
+  return undefined;
+}
+
+function commonNames(lists: readonly string[]): string {
+  const [first, ...rest] = lists.map((l) => l.split(',').map((n) => n.trim()).filter(Boolean));
+  const others = rest.map((names) => new Set(names.map((n) => n.toUpperCase())));
+  return first.filter((n) => others.every((set) => set.has(n.toUpperCase()))).join(', ');
+}
+
+/**
+ * One preflight answer for several candidate handlers, when the actual request's version
+ * (header, media type, custom) decides between them and a preflight carries none (SPEC §3
+ * rule 7): only what every candidate allows. The origin, the method and each requested header
+ * must pass every candidate; ACAM lists the methods all allow; credentials and PNA only when
+ * all grant them; the smallest `maxAge` (an absent one counts as the browsers' 5 s). So the
+ * preflight never admits a request the serving handler's policy would refuse.
+ */
+export function intersectPreflights(outcomes: readonly PreflightOutcome[]): PreflightOutcome {
+  if (outcomes.length === 1) return outcomes[0];
+  const refused = outcomes.find((o) => o.refusal !== null && o.refusal.kind === 'origin')
+    ?? outcomes.find((o) => o.refusal !== null);
+  if (refused) return refused;
+  const headers: HeaderPair[] = [];
+  const all = (name: string): string[] | null => {
+    const values = outcomes.map((o) => valueOf(o.headers, name));
+    return values.every((v) => v !== undefined) ? (values as string[]) : null;
+  };
+  const acao = all(ACAO)!;
+  headers.push([ACAO, acao.every((v) => v === '*') ? '*' : acao.find((v) => v !== '*')!]);
+  const acac = all(ACAC);
+  if (acac) headers.push([ACAC, 'true']);
+  const pna = all(ACAPN);
+  if (pna) headers.push([ACAPN, pna.every((v) => v === 'true') ? 'true' : 'false']);
+  const acah = all(ACAH);
+  if (acah) headers.push([ACAH, acah[0]]);
+  const acam = all(ACAM);
+  if (acam) {
+    const common = commonNames(acam);
+    if (common) headers.push([ACAM, common]);
+  }
+  const ages = outcomes.map((o) => valueOf(o.headers, ACMA));
+  const smallest = Math.min(...ages.map((a) => (a === undefined ? BROWSER_DEFAULT_MAX_AGE : Number(a))));
+  if (ages.some((a) => a !== undefined) && !(smallest === BROWSER_DEFAULT_MAX_AGE && ages.includes(undefined))) {
+    headers.push([ACMA, String(smallest)]);
+  }
+  return { headers, refusal: null };
+}
+
+/** Seconds browsers cache a preflight that has no `Access-Control-Max-Age` (Fetch standard). */
+const BROWSER_DEFAULT_MAX_AGE = 5;

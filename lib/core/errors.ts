@@ -4,14 +4,18 @@
  * - `forbidden`: a valid token the Fetch standard forbids (CONNECT, TRACE, TRACK);
  * - `incompatible`: fine alone, unsafe or meaningless together with another option;
  * - `unknown-option`: a key no level takes;
- * - `unknown-policy`: `@CrossOrigin('name')` naming no policy.
+ * - `unknown-policy`: `@CrossOrigin('name')` naming no policy;
+ * - `misplaced`: `@CrossOrigin` where it can have no effect (a GraphQL resolver, a provider);
+ * - `conflict`: a second CORS layer (`app.enableCors()`, `NestFactory.create(…, { cors })`).
  */
 export type CorsConfigIssueReason =
   | 'invalid'
   | 'forbidden'
   | 'incompatible'
   | 'unknown-option'
-  | 'unknown-policy';
+  | 'unknown-policy'
+  | 'misplaced'
+  | 'conflict';
 
 /** One problem found in the configuration, as data. */
 export interface CorsConfigIssue {

@@ -106,16 +106,18 @@ export function checkRequestHeaders(m: HeaderMatcher, acrh: string | undefined):
 }
 
 /**
- * Appends `value` to a `Vary` header value unless it is already listed (or `*` is).
- * Returns the new value, or the old one unchanged.
+ * Appends each name of `value` (one name, or a comma-separated list) to a `Vary` header value
+ * unless it is already listed (or `*` is). Returns the new value, or the old one unchanged.
  */
 export function appendVary(current: string | readonly string[] | number | undefined, value: string): string {
   if (current === undefined || current === '') return value;
-  const text = Array.isArray(current) ? current.join(', ') : String(current);
-  const wanted = value.toLowerCase();
-  for (const part of text.split(',')) {
-    const token = part.trim().toLowerCase();
-    if (token === wanted || token === '*') return text;
+  let text = Array.isArray(current) ? current.join(', ') : String(current);
+  const listed = new Set<string>();
+  for (const part of text.split(',')) listed.add(part.trim().toLowerCase());
+  if (listed.has('*')) return text;
+  for (const part of value.split(',')) {
+    const name = part.trim();
+    if (name !== '' && !listed.has(name.toLowerCase())) text = `${text}, ${name}`;
   }
-  return `${text}, ${value}`;
+  return text;
 }

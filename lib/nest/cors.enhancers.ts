@@ -19,7 +19,7 @@ async function applyActualHeaders(hook: CorsHook, context: ExecutionContext): Pr
   if (!objects || objects.res.headersSent || hasCorsDecision(objects.res)) return;
   const raw = objects.req.raw ?? objects.req;
   const route = hook.routePolicyOf(context.getClass(), context.getHandler());
-  applyHeaders(objects.res, await hook.engine.handleActualFor(route, raw.method!, raw.url!, raw.headers, objects.req));
+  applyHeaders(objects.res, await hook.engine.decideActualFor(route, raw.method!, raw.url!, raw.headers, objects.req));
 }
 
 /**

@@ -1,37 +1,42 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { HOST_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, HttpAdapterHost, MetadataScanner } from '@nestjs/core';
-import { PolicySet, type CorsModuleOptions, type CrossOriginLevel, type RoutePolicy } from '../core/index.js';
+import { pathToRegexp } from 'path-to-regexp';
+import { CorsConfigError, PolicySet, type CorsModuleOptions, type CrossOriginLevel, type RoutePolicy } from '../core/index.js';
 import { CORS_MODULE_OPTIONS, CROSS_ORIGIN_METADATA, ROUTE_POLICY_METADATA } from './cors.constants.js';
-import { CorsEngine, type RouteEntry } from './cors-engine.js';
+import { CorsEngine } from './cors-engine.js';
 import { escapeForLog, formatRefusal } from './explain.js';
 import { formatRouteTable, reportRoutes, type RoutePolicyReport } from './route-report.js';
-import { expressMatching, installExpressHook } from './platform/express.js';
-import { fastifyMatching, installFastifyHook } from './platform/fastify.js';
+import { installExpress } from './platform/express.js';
+import { installFastify } from './platform/fastify.js';
+import type { NestHandlerPolicy, PlatformHooks } from './platform/platform.js';
 
 /** What the library writes on each controller method: its route policy, per controller. */
-interface RouteTag {
+interface RouteTag extends NestHandlerPolicy {
   readonly controller: string;
-  readonly route: RoutePolicy;
-  readonly hosts: readonly (string | RegExp)[] | null;
 }
-
-// The adapter methods Nest registers routes with (RouterMethodFactory), and their methods.
-const ROUTE_METHODS: Readonly<Record<string, string>> = {
-  get: 'GET', post: 'POST', put: 'PUT', delete: 'DELETE', patch: 'PATCH', all: 'ALL', options: 'OPTIONS',
-  head: 'HEAD', search: 'SEARCH', propfind: 'PROPFIND', proppatch: 'PROPPATCH', mkcol: 'MKCOL', copy: 'COPY',
-  move: 'MOVE', lock: 'LOCK', unlock: 'UNLOCK', query: 'QUERY',
-};
 
 type AnyAdapter = Record<string, unknown> & { getType?(): string };
 
 /** Adapters a CORS hook was installed on: one per app, however often the module is imported. */
 const HOOKED = new WeakSet<object>();
 
+/** Metadata keys of other Nest packages, read (never written) to name what a class is. */
+const GATEWAY_METADATA = 'websockets:is_gateway';
+const RESOLVER_METADATA = 'graphql:resolver_type';
+
+const FOREIGN: NestHandlerPolicy = Object.freeze({ route: Object.freeze({ kind: 'resources', label: 'route' }) as RoutePolicy, hosts: null });
+
+/** A host filter compiled the way Nest's RouterExplorer compiles it (`applyHostFilter`). */
+function hostRegExps(host: string | RegExp | (string | RegExp)[] | undefined): RegExp[] | null {
+  if (host === undefined) return null;
+  return (Array.isArray(host) ? host : [host]).map((h) => (h instanceof RegExp ? new RegExp(h.source, h.flags.replace(/[gy]/g, '')) : pathToRegexp(h).regexp));
+}
+
 /**
- * Compiles every policy when the app is created, then installs the CORS hook on the HTTP
- * adapter as soon as there is one (before `app.init()` registers middleware and routes), and
- * records each route as Nest registers it, with the final path the router will match.
+ * Compiles every policy when the app is created, then installs CORS on the HTTP adapter as
+ * soon as there is one (before `app.init()` registers middleware and routes): one way in per
+ * platform, which learns from the framework which handler serves each request.
  * Registered by `CorsModule`; nothing else needs registering.
  */
 @Injectable()
@@ -52,14 +57,13 @@ export class CorsHook implements OnApplicationBootstrap {
     const policies = new PolicySet(options ?? {});
     this.engine = new CorsEngine(policies);
     this.tagControllers(discovery, policies);
+    this.refuseMisplaced(discovery, policies);
     // One error listing every problem, thrown while the app is created (SPEC §6).
     policies.assertValid();
     this.debug = options?.debug === true;
     if (this.debug) {
       this.engine.onRefusal = (r) => this.logger.warn(formatRefusal(r));
     }
-    this.engine.onUnreadableRoute = (record, error) =>
-      this.logger.warn(`route ${escapeForLog(record.method)} ${escapeForLog(record.path)} could not be read for CORS (${escapeForLog(String(error))}); it gets the resources policy`);
     adapterHost.init$.subscribe(() => this.install(adapterHost.httpAdapter as unknown as AnyAdapter));
     // An adapter set before this provider existed has already emitted; the ReplaySubject
     // replays it, so both NestFactory.create() and Test.createTestingModule() land here.
@@ -70,8 +74,7 @@ export class CorsHook implements OnApplicationBootstrap {
       const controller = wrapper.metatype as (new (...args: never[]) => object) | undefined;
       if (!controller || typeof controller !== 'function' || !controller.prototype) continue;
       const classValue = Reflect.getMetadata(CROSS_ORIGIN_METADATA, controller) as CrossOriginLevel;
-      const host = Reflect.getMetadata(HOST_METADATA, controller) as string | RegExp | (string | RegExp)[] | undefined;
-      const hosts = host === undefined ? null : Array.isArray(host) ? host : [host];
+      const hosts = hostRegExps(Reflect.getMetadata(HOST_METADATA, controller));
       const name = controller.name || 'AnonymousController';
       for (const methodName of this.scanner.getAllMethodNames(controller.prototype)) {
         const fn = (controller.prototype as Record<string, unknown>)[methodName];
@@ -79,8 +82,14 @@ export class CorsHook implements OnApplicationBootstrap {
         const handlerValue = Reflect.getMetadata(CROSS_ORIGIN_METADATA, fn) as CrossOriginLevel;
         const isRoute = Reflect.getMetadata(METHOD_METADATA, fn) !== undefined && Reflect.getMetadata(PATH_METADATA, fn) !== undefined;
         if (!isRoute) {
-          // Not a route, so never used; its options are still checked, as a typo anywhere is.
-          if (handlerValue !== undefined) policies.routePolicy(classValue, handlerValue, name, methodName);
+          if (handlerValue !== undefined) {
+            // Its options are still checked, as a typo anywhere is.
+            policies.routePolicy(classValue, handlerValue, name, methodName);
+            policies.issues.add({
+              where: `${name}.${methodName}`, option: '@CrossOrigin', value: handlerValue, reason: 'misplaced',
+              detail: 'is on a controller method that is no route handler (no @Get(), @Post()…), so it would never apply: decorate the route handler or the controller',
+            });
+          }
           continue;
         }
         const route = policies.routePolicy(classValue, handlerValue, name, methodName);
@@ -96,6 +105,36 @@ export class CorsHook implements OnApplicationBootstrap {
     }
   }
 
+  /**
+   * `@CrossOrigin` on a class that serves no HTTP route of its own (a GraphQL resolver, any
+   * other provider) would be silently ignored: refused at start-up with what to write
+   * instead (SPEC §6). WebSocket gateways are the exception (SPEC §8).
+   */
+  private refuseMisplaced(discovery: DiscoveryService, policies: PolicySet): void {
+    const seen = new Set<Function>();
+    for (const wrapper of discovery.getProviders()) {
+      const type = wrapper.metatype as Function | undefined;
+      if (typeof type !== 'function' || !type.prototype || seen.has(type)) continue;
+      seen.add(type);
+      if (Reflect.getMetadata(GATEWAY_METADATA, type)) continue;
+      const onClass = Reflect.getMetadata(CROSS_ORIGIN_METADATA, type) !== undefined;
+      const methods = this.scanner.getAllMethodNames(type.prototype)
+        .filter((m) => Reflect.getMetadata(CROSS_ORIGIN_METADATA, (type.prototype as Record<string, object>)[m]) !== undefined);
+      if (!onClass && methods.length === 0) continue;
+      const resolver = Reflect.getMetadata(RESOLVER_METADATA, type) !== undefined;
+      const name = type.name || 'AnonymousProvider';
+      policies.issues.add({
+        where: methods.length && !onClass ? `${name}.${methods[0]}` : name,
+        option: '@CrossOrigin',
+        value: Reflect.getMetadata(CROSS_ORIGIN_METADATA, onClass ? type : (type.prototype as Record<string, object>)[methods[0]]),
+        reason: 'misplaced',
+        detail: resolver
+          ? 'is on a GraphQL resolver, which serves no HTTP route of its own, so it would never apply: GraphQL is served at its endpoint, so give that path a policy with forRoot({ resources: { \'/graphql\': { … } } })'
+          : 'is on a provider that serves no HTTP route, so it would never apply: put it on a controller or route handler, or give the path a policy with forRoot({ resources })',
+      });
+    }
+  }
+
   private install(adapter: AnyAdapter | undefined): void {
     if (!adapter || this.installedOn === adapter) return;
     this.installedOn = adapter;
@@ -105,40 +144,27 @@ export class CorsHook implements OnApplicationBootstrap {
     }
     HOOKED.add(adapter);
     const type = typeof adapter.getType === 'function' ? adapter.getType() : undefined;
-    const onError = (error: unknown) => this.hookFailed(error);
-    if (type === 'fastify') {
-      this.engine.configureRouter('fastify', fastifyMatching(adapter as never));
-      installFastifyHook(adapter as never, this.engine, onError);
-    } else if (type === 'express') {
-      this.engine.configureRouter('express', expressMatching(adapter as never));
-      installExpressHook(adapter as never, this.engine, onError);
-    } else {
+    const hooks: PlatformHooks = { nestRoute: (handler) => this.nestRoute(handler), onError: (error) => this.hookFailed(error) };
+    if (type === 'fastify') installFastify(adapter as never, this.engine, hooks);
+    else if (type === 'express') installExpress(adapter as never, this.engine, hooks);
+    else {
       this.logger.warn(`HTTP adapter "${escapeForLog(String(type))}" is not supported: no CORS headers will be sent (use CorsInterceptor by hand)`);
       return;
     }
-    this.recordRoutes(adapter);
+    refuseSecondCorsLayer(adapter);
   }
 
-  /** Wraps the adapter's route methods to learn each route's final path as it is registered. */
-  private recordRoutes(adapter: AnyAdapter): void {
-    for (const [name, method] of Object.entries(ROUTE_METHODS)) {
-      const original = adapter[name];
-      if (typeof original !== 'function') continue;
-      const engine = this.engine;
-      adapter[name] = function recordRoute(this: unknown, ...args: unknown[]) {
-        const [path, handler] = args;
-        if (typeof path === 'string' && typeof handler === 'function') {
-          engine.addRoute({ method, path, ...routeOf(handler, engine) });
-        }
-        return (original as (...a: unknown[]) => unknown).apply(this, args);
-      };
-    }
+  /** The policy and hosts a registered handler carries, or the resources policy for others. */
+  private nestRoute(handler: Function): NestHandlerPolicy {
+    const byApp = Reflect.getMetadata(ROUTE_POLICY_METADATA, handler) as WeakMap<CorsEngine, RouteTag[]> | undefined;
+    const tags = byApp?.get(this.engine);
+    if (!tags || tags.length === 0) return FOREIGN;
+    // Nest 12 names the handler "Controller.method"; it tells inherited methods apart.
+    return tags.find((t) => t.controller === handler.name) ?? tags[0];
   }
 
-  /** Compiles the route table once routes are registered, and prints it in explain mode. */
+  /** Prints the route table in explain mode, once every route is registered. */
   onApplicationBootstrap(): void {
-    // Compile now rather than on the first request; routes added later recompile lazily.
-    this.engine.compileRoutes();
     if (this.debug) for (const line of formatRouteTable(this.routeReports())) this.logger.log(line);
   }
 
@@ -165,14 +191,16 @@ export class CorsHook implements OnApplicationBootstrap {
   }
 }
 
-const FOREIGN: RouteEntry = Object.freeze({ route: Object.freeze({ kind: 'resources', label: 'route' }) as RoutePolicy });
-
-/** The policy and hosts a registered handler carries, or the resources policy for foreign routes. */
-function routeOf(handler: Function, engine: CorsEngine): { target: RouteEntry; hosts: readonly (string | RegExp)[] | null } {
-  const byApp = Reflect.getMetadata(ROUTE_POLICY_METADATA, handler) as WeakMap<CorsEngine, RouteTag[]> | undefined;
-  const tags = byApp?.get(engine);
-  if (!tags || tags.length === 0) return { target: FOREIGN, hosts: null };
-  // Nest 12 names the handler "Controller.method"; it tells inherited methods apart.
-  const tag = tags.find((t) => t.controller === handler.name) ?? tags[0];
-  return { target: { route: tag.route }, hosts: tag.hosts };
+/**
+ * `app.enableCors()` and `NestFactory.create(…, { cors })` both end in the adapter's public
+ * `enableCors()`: a second CORS layer that would overwrite this one's headers (`*` on refused
+ * origins and on `@CrossOrigin(false)` routes). Refused at start-up (SPEC §6).
+ */
+function refuseSecondCorsLayer(adapter: AnyAdapter): void {
+  adapter.enableCors = (options: unknown) => {
+    throw new CorsConfigError([{
+      where: 'app', option: 'enableCors', value: options ?? true, reason: 'conflict',
+      detail: 'CorsModule already handles CORS for this app; app.enableCors() or NestFactory.create(…, { cors }) would add a second CORS layer that overwrites its headers. Remove enableCors()/{ cors } and put those options in CorsModule.forRoot()',
+    }]);
+  };
 }

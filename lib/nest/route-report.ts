@@ -23,7 +23,7 @@ export interface RoutePolicyReport {
 /** One report per route the engine recorded, in registration order. */
 export function reportRoutes(engine: CorsEngine): RoutePolicyReport[] {
   return engine.routes.map((record) => {
-    const route = record.target.route;
+    const route = record.entry.route;
     // For parametric undecorated routes the resource policy is the one of the pattern itself.
     const resolved = engine.policyFor(record.method === 'ALL' ? 'GET' : record.method, record.path);
     const policy = route.kind === 'policy' ? route.policy : route.kind === 'resources' ? resolved.policy : null;

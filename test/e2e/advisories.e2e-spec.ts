@@ -287,9 +287,9 @@ describe.each(ADAPTERS)('Flask-CORS advisories on $name', (adapter) => {
       const engine = app.get(CorsHook).engine;
       const nasty = '\r\n[Nest] 1 - LOG [CorsModule] forged\u0000\u001b[31m\u2028\u2029';
       const lines = await logged(async () => {
-        await engine.handle('GET', `/ok${nasty}`, { origin: `https://evil.test${nasty}`, host: 'x' }, {});
-        await engine.handle('OPTIONS', `/ok${nasty}`, { origin: OK, 'access-control-request-method': `GET${nasty}`, host: 'x' }, {});
-        await engine.handle('OPTIONS', `/ok${nasty}`, { origin: OK, 'access-control-request-method': 'GET', 'access-control-request-headers': `x-ok, x${nasty}`, host: 'x' }, {});
+        await engine.decide('GET', `/ok${nasty}`, { origin: `https://evil.test${nasty}`, host: 'x' }, {});
+        await engine.decide('OPTIONS', `/ok${nasty}`, { origin: OK, 'access-control-request-method': `GET${nasty}`, host: 'x' }, {});
+        await engine.decide('OPTIONS', `/ok${nasty}`, { origin: OK, 'access-control-request-method': 'GET', 'access-control-request-headers': `x-ok, x${nasty}`, host: 'x' }, {});
       }, 3);
       for (const line of lines) expect(line).toContain('\\r\\n');
     });

@@ -73,6 +73,7 @@ describe('start-up validation of decorators', () => {
       'TypoController origin unknown-option',
       'TypoController.a resources invalid',
       'TypoController.b @CrossOrigin invalid',
+      'TypoController.helper @CrossOrigin misplaced',
       'TypoController.helper maxAge invalid',
       'forRoot.policies.p options invalid',
     ].sort());

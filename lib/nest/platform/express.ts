@@ -1,16 +1,32 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CorsEngine, CorsOutcome } from '../cors-engine.js';
-import type { RouteMatchingOptions } from '../route-table.js';
+import parseUrl from 'parseurl';
+import { CorsEngine, type CorsOutcome, type RouteEntry } from '../cors-engine.js';
+import { ExpressRouteIndex, type ExpressLayer } from '../route-table.js';
+import { interceptNestRoutes, markNestMiddleware } from './nest-routes.js';
+import { appliedOutcome, applyHeaders, endPreflight, guardResponses } from './node-response.js';
+import type { PlatformHooks } from './platform.js';
 import { whenDecided } from './when-decided.js';
-import { applyHeaders, endPreflight } from './node-response.js';
 
 type Next = (err?: unknown) => void;
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
+
+interface ExpressApp {
+  /** Express's documented prototype of this app's responses. */
+  readonly response?: object;
+  /** Lazily created; router 2.x. */
+  readonly router?: { readonly stack?: readonly ExpressLayer[] };
+  get?(setting: string): unknown;
+}
 
 interface ExpressLikeAdapter {
-  use(handler: (req: IncomingMessage, res: ServerResponse, next: Next) => void): unknown;
-  getInstance(): { get?(setting: string): unknown; router?: { caseSensitive?: boolean; strict?: boolean } };
-  getRouteMatchingOptions?(): Partial<RouteMatchingOptions>;
+  use(handler: Middleware): unknown;
+  getInstance(): ExpressApp;
+  getRequestHostname?(request: unknown): string | undefined;
+  getRouteMatchingOptions?(): { caseSensitive?: boolean };
 }
+
+const kPredicted = Symbol('nest-cross-origin.entry');
+type PredictedResponse = ServerResponse & { [kPredicted]?: RouteEntry | null };
 
 /** Puts a decision on the response; true when that ended it (an automatic preflight). */
 function write(res: ServerResponse, outcome: CorsOutcome): boolean {
@@ -18,38 +34,99 @@ function write(res: ServerResponse, outcome: CorsOutcome): boolean {
     endPreflight(res, outcome);
     return true;
   }
-  applyHeaders(res, outcome);
+  if (outcome.headers.length > 0 || outcome.vary !== null || appliedOutcome(res) !== undefined) applyHeaders(res, outcome);
   return false;
 }
 
-/** Express's routing rules as the app has them. */
-export function expressMatching(adapter: ExpressLikeAdapter): RouteMatchingOptions {
-  const fromNest = adapter.getRouteMatchingOptions?.();
-  if (fromNest && typeof fromNest.caseSensitive === 'boolean') {
-    return { caseSensitive: fromNest.caseSensitive, ignoreTrailingSlash: fromNest.ignoreTrailingSlash !== false };
-  }
-  const app = adapter.getInstance();
-  return {
-    caseSensitive: !!app.get?.('case sensitive routing'),
-    ignoreTrailingSlash: !app.get?.('strict routing'),
-  };
-}
-
 /**
- * Installs the CORS hook as the first application-level middleware: before body parsers, Nest
- * middleware, guards and routes, so it answers preflights (which no route would) and its
- * headers are on every response that follows, errors and 404s included.
+ * Express: CORS as the app's first middleware, before body parsers, Nest middleware, guards
+ * and routes, so preflights are answered there and every response that follows carries the
+ * headers, errors and 404s included. Express has no routing phase before middleware, so the
+ * first middleware asks the app's own router (its layers, their `match()`, in its order) which
+ * handler the request will reach; and a handler the library puts first in each Nest route
+ * confirms it when Express really dispatches there (a version or host filter can pass a
+ * request on to the next route), replacing the headers if the guess was another handler's.
  */
-export function installExpressHook(adapter: ExpressLikeAdapter, engine: CorsEngine, onError: (error: unknown) => void): void {
-  adapter.use(function nestCrossOrigin(req, res, next) {
+export function installExpress(adapter: ExpressLikeAdapter, engine: CorsEngine, hooks: PlatformHooks): void {
+  const app = adapter.getInstance();
+  const caseSensitive = adapter.getRouteMatchingOptions?.().caseSensitive ?? !!app.get?.('case sensitive routing');
+  const hostnameOf = (req: IncomingMessage) => adapter.getRequestHostname?.(req) ?? (req as { hostname?: string }).hostname;
+  const confirmers = new WeakMap<Function, RouteEntry>();
+  const nestMiddleware = new WeakSet<Function>();
+
+  let index: ExpressRouteIndex | null = null;
+  let indexedLayers = -1;
+  const routes = () => {
+    const stack = app.router?.stack ?? [];
+    // Routes may be added after start-up (a late `app.use`): index again when the stack grows.
+    if (index === null || stack.length !== indexedLayers) {
+      indexedLayers = stack.length;
+      index = new ExpressRouteIndex(
+        stack,
+        (layer) => {
+          for (const inner of layer.route!.stack) {
+            const entry = confirmers.get(inner.handle);
+            if (entry) return entry;
+          }
+          return undefined;
+        },
+        (handle) => handle === first || nestMiddleware.has(handle) || confirmers.has(handle),
+      );
+    }
+    return index;
+  };
+  engine.finder = { candidates: (method, path, hostname) => routes().candidates(method, path, hostname) };
+
+  const decide = (req: IncomingMessage, res: ServerResponse, next: Next, outcome: CorsOutcome | Promise<CorsOutcome>) => {
+    if (outcome instanceof Promise) whenDecided(outcome, (o) => write(res, o), next, hooks.onError);
+    else if (!write(res, outcome)) next();
+  };
+
+  const first: Middleware = function nestCrossOrigin(req, res, next) {
     let outcome: CorsOutcome | Promise<CorsOutcome>;
     try {
-      outcome = engine.handle(req.method!, req.url!, req.headers, req);
+      const path = parseUrl(req)?.pathname ?? '/';
+      const acrm = CorsEngine.preflightMethod(req.method, req.headers);
+      if (acrm) {
+        outcome = engine.decidePreflight(acrm, path, hostnameOf(req), req.headers, req);
+      } else {
+        const entry = routes().candidates(req.method!, path, hostnameOf(req))[0];
+        (res as PredictedResponse)[kPredicted] = entry ?? null;
+        outcome = engine.decideActual(entry, req.method!, path, req.headers, req);
+      }
     } catch (error) {
-      onError(error);
+      hooks.onError(error);
       return next();
     }
-    if (outcome instanceof Promise) whenDecided(outcome, (o) => write(res, o), next, onError);
-    else if (!write(res, outcome)) next();
+    decide(req, res, next, outcome);
+  };
+
+  /** Runs first in a Nest route, when Express dispatches the request there. */
+  const confirmerFor = (entry: RouteEntry): Middleware => {
+    const confirm: Middleware = function nestCrossOriginRoute(req, res, next) {
+      const predicted = (res as PredictedResponse)[kPredicted];
+      // The guess was right (the usual case), or the hook never saw this request.
+      if (predicted === entry || predicted === undefined || CorsEngine.preflightMethod(req.method, req.headers)) return next();
+      (res as PredictedResponse)[kPredicted] = entry;
+      let outcome: CorsOutcome | Promise<CorsOutcome>;
+      try {
+        outcome = engine.decideActual(entry, req.method!, parseUrl(req)?.pathname ?? '/', req.headers, req);
+      } catch (error) {
+        hooks.onError(error);
+        return next();
+      }
+      decide(req, res, next, outcome);
+    };
+    confirmers.set(confirm, entry);
+    return confirm;
+  };
+
+  adapter.use(first);
+  if (app.response) guardResponses(app.response);
+  markNestMiddleware(adapter as never, nestMiddleware);
+  interceptNestRoutes(adapter as never, (route, add) => {
+    const nest = hooks.nestRoute(route.handler);
+    const entry = engine.entryFor(nest.route, route.method, route.path, caseSensitive, nest.hosts, route.versioned);
+    return add(confirmerFor(entry));
   });
 }

@@ -1,12 +1,16 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { CorsEngine, CorsOutcome } from '../cors-engine.js';
-import type { RouteMatchingOptions } from '../route-table.js';
-import { whenDecided } from './when-decided.js';
+import FindMyWay from 'find-my-way';
+import { CorsEngine, servesHost, targetPath, type CorsOutcome, type RouteEntry } from '../cors-engine.js';
+import { interceptNestRoutes } from './nest-routes.js';
 import { deferHeaders, endPreflight } from './node-response.js';
+import type { PlatformHooks } from './platform.js';
+import { whenDecided } from './when-decided.js';
 
 interface FastifyRequestLike {
   raw: IncomingMessage;
   headers: IncomingHttpHeaders;
+  readonly is404: boolean;
+  readonly routeOptions: { readonly config?: Record<symbol, unknown> };
 }
 interface FastifyReplyLike {
   raw: ServerResponse;
@@ -15,35 +19,33 @@ interface FastifyReplyLike {
 type Done = (err?: Error) => void;
 type OnRequest = (request: FastifyRequestLike, reply: FastifyReplyLike, done: Done) => void;
 
+/** What Fastify's `onRoute` hook receives (the fields read here). */
+interface RouteOptionsLike {
+  method: string | string[];
+  url: string;
+  handler: Function;
+  constraints?: { host?: unknown };
+  config?: Record<string | symbol, unknown>;
+}
+
 interface FastifyLikeInstance {
   addHook(name: 'onRequest', hook: OnRequest): unknown;
+  addHook(name: 'onRoute', hook: (options: RouteOptionsLike) => void): unknown;
   after?(callback: (err: Error | null, done: (err?: Error | null) => void) => void): unknown;
-  initialConfig?: {
-    caseSensitive?: boolean;
-    ignoreTrailingSlash?: boolean;
-    ignoreDuplicateSlashes?: boolean;
-    routerOptions?: { caseSensitive?: boolean; ignoreTrailingSlash?: boolean; ignoreDuplicateSlashes?: boolean };
-  };
+  initialConfig?: { ignoreDuplicateSlashes?: boolean; routerOptions?: { ignoreDuplicateSlashes?: boolean } };
 }
 interface FastifyLikeAdapter {
   getInstance(): FastifyLikeInstance;
-  getRouteMatchingOptions?(): Partial<RouteMatchingOptions>;
+  getRouteMatchingOptions?(): { caseSensitive?: boolean; ignoreTrailingSlash?: boolean; maxParamLength?: number; useSemicolonDelimiter?: boolean };
+  getRequestHostname?(request: unknown): string | undefined;
 }
 
-/** Fastify's routing rules as the app has them. */
-export function fastifyMatching(adapter: FastifyLikeAdapter): RouteMatchingOptions {
-  const config = adapter.getInstance().initialConfig ?? {};
-  const router = config.routerOptions ?? {};
-  const ignoreDuplicateSlashes = !!(router.ignoreDuplicateSlashes || config.ignoreDuplicateSlashes);
-  const fromNest = adapter.getRouteMatchingOptions?.();
-  if (fromNest && typeof fromNest.caseSensitive === 'boolean') {
-    return { caseSensitive: fromNest.caseSensitive, ignoreTrailingSlash: !!fromNest.ignoreTrailingSlash, ignoreDuplicateSlashes };
-  }
-  return {
-    caseSensitive: !(router.caseSensitive === false || config.caseSensitive === false),
-    ignoreTrailingSlash: !!(router.ignoreTrailingSlash || config.ignoreTrailingSlash),
-    ignoreDuplicateSlashes,
-  };
+/** The key of a Nest handler's entry in its Fastify route's `config`. */
+const kEntry = Symbol('nest-cross-origin.entry');
+
+/** The handlers registered on one (method, path): several when versions tell them apart. */
+interface Store {
+  readonly entries: (RouteEntry | undefined)[];
 }
 
 /** Puts a decision on the reply; true when that ended it (an automatic preflight). */
@@ -62,13 +64,120 @@ function write(reply: FastifyReplyLike, outcome: CorsOutcome): boolean {
 }
 
 /**
- * Moves `hook` just before @fastify/middie's hook in a context's `onRequest` list, and in its
- * child contexts. Middie is already registered when `NestFactory.create()` creates providers
- * (it calls the adapter's `init()` first), so an appended hook would run after Nest
- * middleware; the CORS hook must run before it, as on Express. Routes copy the lists when
- * Fastify gets ready (`preReady`), so reordering before then is safe.
+ * Fastify's router, find-my-way, created with the app's router options and fed every route
+ * Fastify reports through its public `onRoute` hook (Nest's, plugins', static files,
+ * GraphQL), so a preflight, which no route serves, is matched to the handlers its actual
+ * request would reach by the same router code. Only the host constraint is kept: versions
+ * are what a preflight cannot see (SPEC §3 rule 7), so the handlers of one path are kept
+ * together.
  */
-function moveBeforeMiddie(context: object, hook: OnRequest): void {
+function preflightRouter(adapter: FastifyLikeAdapter) {
+  const options = adapter.getRouteMatchingOptions?.() ?? {};
+  const config = adapter.getInstance().initialConfig ?? {};
+  const router = FindMyWay({
+    caseSensitive: options.caseSensitive ?? true,
+    ignoreTrailingSlash: options.ignoreTrailingSlash ?? false,
+    ignoreDuplicateSlashes: !!(config.routerOptions?.ignoreDuplicateSlashes ?? config.ignoreDuplicateSlashes),
+    maxParamLength: options.maxParamLength,
+    useSemicolonDelimiter: options.useSemicolonDelimiter,
+    // Fastify already refused the patterns it does not allow.
+    allowUnsafeRegex: true,
+  } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>);
+  const noop = () => {};
+  return {
+    add(method: string, url: string, host: unknown, entry: RouteEntry | undefined): void {
+      const constraints = host === undefined ? {} : { host };
+      const found = router.findRoute(method as never, url, constraints as never);
+      if (found) (found.store as Store).entries.push(entry);
+      else router.on(method as never, url, { constraints } as never, noop, { entries: [entry] } satisfies Store);
+    },
+    candidates(method: string, url: string, host: string | undefined): readonly (RouteEntry | undefined)[] {
+      const found = router.find(method as never, url, host === undefined ? {} : ({ host } as never));
+      return found ? (found.store as Store).entries : [];
+    },
+  };
+}
+
+/**
+ * Fastify: routing happens before `onRequest` hooks, so the hook reads the route Fastify
+ * matched (`request.routeOptions.config`, where the library tagged each Nest route when
+ * Fastify reported it) instead of guessing: a route no Nest controller registered, or a 404,
+ * gets the `resources` policy. The hook runs ahead of Nest middleware, guards and handlers.
+ */
+export function installFastify(adapter: FastifyLikeAdapter, engine: CorsEngine, hooks: PlatformHooks): void {
+  const instance = adapter.getInstance();
+  const caseSensitive = adapter.getRouteMatchingOptions?.().caseSensitive ?? true;
+  const preflights = preflightRouter(adapter);
+  const byHandler = new WeakMap<Function, RouteEntry>();
+  let registering: RouteEntry | undefined;
+
+  interceptNestRoutes(adapter as never, (route, add) => {
+    const nest = hooks.nestRoute(route.handler);
+    registering = engine.entryFor(nest.route, route.method, route.path, caseSensitive, nest.hosts, route.versioned);
+    try {
+      return add();
+    } finally {
+      registering = undefined;
+    }
+  });
+  // Fastify calls `onRoute` synchronously inside the `route()` call Nest makes; the HEAD
+  // route it adds for a GET later comes with the same handler.
+  instance.addHook('onRoute', (options) => {
+    const entry = registering ?? byHandler.get(options.handler);
+    if (entry !== undefined) {
+      byHandler.set(options.handler, entry);
+      options.config = { ...options.config, [kEntry]: entry };
+    }
+    const methods = Array.isArray(options.method) ? options.method : [options.method];
+    for (const method of methods) preflights.add(method, options.url, options.constraints?.host, entry);
+  });
+  engine.finder = {
+    candidates: (method, path, hostname) =>
+      preflights.candidates(method, path, hostname).filter((e) => e === undefined || servesHost(e, hostname)),
+  };
+
+  const hook: OnRequest = function nestCrossOrigin(request, reply, done) {
+    let outcome: CorsOutcome | Promise<CorsOutcome>;
+    try {
+      const raw = request.raw;
+      const acrm = CorsEngine.preflightMethod(raw.method, request.headers);
+      const hostname = adapter.getRequestHostname?.(request) ?? request.headers.host;
+      if (acrm) {
+        const candidates = preflights.candidates(acrm, raw.url!, request.headers.host).filter((e) => e === undefined || servesHost(e, hostname));
+        outcome = engine.decidePreflight(acrm, targetPath(raw.url!), hostname, request.headers, request, candidates);
+      } else {
+        let entry = request.is404 ? undefined : (request.routeOptions.config?.[kEntry] as RouteEntry | undefined);
+        if (entry !== undefined && !servesHost(entry, hostname)) entry = undefined;
+        outcome = engine.decideActual(entry, raw.method!, targetPath(raw.url!), request.headers, request);
+      }
+    } catch (error) {
+      hooks.onError(error);
+      return done();
+    }
+    if (outcome instanceof Promise) whenDecided(outcome, (o) => write(reply, o), done, hooks.onError);
+    else if (!write(reply, outcome)) done();
+  };
+  instance.addHook('onRequest', hook);
+  // Fastify adds the hook from its plugin queue, not now: reorder from the same queue, next.
+  instance.after?.((err, next) => {
+    try {
+      moveBeforeMiddie(instance, hook);
+    } finally {
+      next(err);
+    }
+  });
+}
+
+/**
+ * FASTIFY INTERNAL (the one this adapter touches): moves `hook` just before
+ * @fastify/middie's hook in a context's `onRequest` list (Fastify's `kHooks` symbol), and in
+ * its child contexts. Middie is already registered when `NestFactory.create()` creates
+ * providers (it calls the adapter's `init()` first), so an appended hook would run after
+ * Nest middleware; CORS must run before it, as on Express. No public API orders hooks.
+ * Routes copy the lists when Fastify gets ready (`preReady`), so reordering before then is
+ * safe. `test/e2e/framework-internals.e2e-spec.ts` fails if a release changes this.
+ */
+export function moveBeforeMiddie(context: object, hook: Function): void {
   const symbols = Object.getOwnPropertySymbols(context);
   const hooksSymbol = symbols.find((s) => s.description === 'fastify.hooks');
   const hooks = hooksSymbol ? (context as Record<symbol, { onRequest?: unknown[] }>)[hooksSymbol]?.onRequest : undefined;
@@ -83,29 +192,4 @@ function moveBeforeMiddie(context: object, hook: OnRequest): void {
   const childrenSymbol = symbols.find((s) => s.description === 'fastify.children');
   const children = childrenSymbol ? (context as Record<symbol, unknown[]>)[childrenSymbol] : undefined;
   if (Array.isArray(children)) for (const child of children) if (child && typeof child === 'object') moveBeforeMiddie(child, hook);
-}
-
-/** Installs the CORS hook as an `onRequest` hook, ahead of Nest middleware, guards and routes. */
-export function installFastifyHook(adapter: FastifyLikeAdapter, engine: CorsEngine, onError: (error: unknown) => void): void {
-  const instance = adapter.getInstance();
-  const hook: OnRequest = function nestCrossOrigin(request, reply, done) {
-    let outcome: CorsOutcome | Promise<CorsOutcome>;
-    try {
-      outcome = engine.handle(request.raw.method!, request.raw.url!, request.headers, request);
-    } catch (error) {
-      onError(error);
-      return done();
-    }
-    if (outcome instanceof Promise) whenDecided(outcome, (o) => write(reply, o), done, onError);
-    else if (!write(reply, outcome)) done();
-  };
-  instance.addHook('onRequest', hook);
-  // Fastify adds the hook from its plugin queue, not now: reorder from the same queue, next.
-  instance.after?.((err, next) => {
-    try {
-      moveBeforeMiddie(instance, hook);
-    } finally {
-      next(err);
-    }
-  });
 }

@@ -4,16 +4,20 @@ import type { CorsOutcome } from '../cors-engine.js';
 
 const kPreviousWriteHead = Symbol('nest-cross-origin.previousWriteHead');
 const kDeferred = Symbol('nest-cross-origin.deferredHeaders');
-const kVaryOrigin = Symbol('nest-cross-origin.varyOrigin');
+const kVary = Symbol('nest-cross-origin.vary');
+const kApplied = Symbol('nest-cross-origin.applied');
 
 type GuardedResponse = ServerResponse & {
   [kPreviousWriteHead]?: ServerResponse['writeHead'];
   /** Headers to add when the head is written (Fastify), unless the app set them itself. */
   [kDeferred]?: readonly HeaderPair[];
-  [kVaryOrigin]?: boolean;
+  /** The names the response's `Vary` must list, or `undefined`. */
+  [kVary]?: string | null;
+  /** The decision whose headers were set on the response (Express). */
+  [kApplied]?: CorsOutcome;
 };
 
-function mergeIntoObject(headers: Record<string, unknown>, deferred: readonly HeaderPair[] | undefined, vary: boolean): boolean {
+function mergeIntoObject(headers: Record<string, unknown>, deferred: readonly HeaderPair[] | undefined, vary: string | null | undefined): boolean {
   let varyDone = !vary;
   if (deferred) {
     for (let i = 0; i < deferred.length; i++) {
@@ -24,7 +28,7 @@ function mergeIntoObject(headers: Record<string, unknown>, deferred: readonly He
   if (!varyDone) {
     for (const key of Object.keys(headers)) {
       if (key.length === 4 && key.toLowerCase() === VARY) {
-        headers[key] = appendVary(headers[key] as string | string[] | undefined, 'Origin');
+        headers[key] = appendVary(headers[key] as string | string[] | undefined, vary!);
         varyDone = true;
         break;
       }
@@ -33,21 +37,21 @@ function mergeIntoObject(headers: Record<string, unknown>, deferred: readonly He
   return varyDone;
 }
 
-function mergeIntoArray(list: unknown[], vary: boolean): boolean {
+function mergeIntoArray(list: unknown[], vary: string | null | undefined): boolean {
   // Raw form: [name, value, name, value…] or [[name, value]…]; a "vary" there replaces ours.
-  let varyDone = !vary;
-  if (varyDone) return true;
+  if (!vary) return true;
+  let varyDone = false;
   if (list.length > 0 && Array.isArray(list[0])) {
     for (const pair of list as unknown[][]) {
       if (typeof pair[0] === 'string' && pair[0].toLowerCase() === VARY) {
-        pair[1] = appendVary(pair[1] as string, 'Origin');
+        pair[1] = appendVary(pair[1] as string, vary);
         varyDone = true;
       }
     }
   } else {
     for (let i = 0; i + 1 < list.length; i += 2) {
       if (typeof list[i] === 'string' && (list[i] as string).toLowerCase() === VARY) {
-        list[i + 1] = appendVary(list[i + 1] as string, 'Origin');
+        list[i + 1] = appendVary(list[i + 1] as string, vary);
         varyDone = true;
       }
     }
@@ -68,7 +72,8 @@ function mergeIntoArray(list: unknown[], vary: boolean): boolean {
  */
 function writeHeadWithCors(this: GuardedResponse, ...args: unknown[]): ServerResponse {
   const deferred = this[kDeferred];
-  const vary = this[kVaryOrigin] === true;
+  const vary = this[kVary];
+  if (deferred === undefined && !vary) return (this[kPreviousWriteHead] as (...a: unknown[]) => ServerResponse).apply(this, args);
   const last = args.length > 1 ? args[args.length - 1] : undefined;
   let varyDone = !vary;
   let deferredDone = deferred === undefined;
@@ -82,7 +87,7 @@ function writeHeadWithCors(this: GuardedResponse, ...args: unknown[]): ServerRes
     if (!deferredDone) {
       for (let i = 0; i < deferred!.length; i++) if (!this.hasHeader(deferred![i][0])) this.setHeader(deferred![i][0], deferred![i][1]);
     }
-    if (!varyDone) this.setHeader(VARY, appendVary(this.getHeader(VARY) as string | undefined, 'Origin'));
+    if (!varyDone) this.setHeader(VARY, appendVary(this.getHeader(VARY) as string | undefined, vary!));
   }
   return (this[kPreviousWriteHead] as (...a: unknown[]) => ServerResponse).apply(this, args);
 }
@@ -94,19 +99,47 @@ function guard(res: GuardedResponse): void {
   }
 }
 
-/** Whether CORS headers were already decided for this response (by the hook, say). */
-export function hasCorsDecision(res: ServerResponse): boolean {
-  return (res as GuardedResponse)[kPreviousWriteHead] !== undefined || res.getHeader(ACAO) !== undefined;
+/**
+ * Puts the `writeHead` stand-in on a prototype every response of one app inherits from
+ * (Express's documented `app.response`), once at start-up, so no response is touched per
+ * request. Responses with nothing for it pass straight through.
+ */
+export function guardResponses(prototype: object): void {
+  const proto = prototype as GuardedResponse;
+  if (Object.prototype.hasOwnProperty.call(proto, kPreviousWriteHead)) return;
+  proto[kPreviousWriteHead] = proto.writeHead;
+  proto.writeHead = writeHeadWithCors as ServerResponse['writeHead'];
 }
 
-/** Writes an outcome's headers on a Node response now; the caller ends preflights its own way. */
+/** Whether CORS headers were already decided for this response (by the hook, say). */
+export function hasCorsDecision(res: ServerResponse): boolean {
+  const guarded = res as GuardedResponse;
+  return guarded[kApplied] !== undefined || guarded[kDeferred] !== undefined || res.getHeader(ACAO) !== undefined;
+}
+
+/**
+ * Writes an outcome's headers on a Node response now, replacing those of an earlier
+ * decision for the same response (when the handler Express dispatched to is not the one
+ * predicted); the caller ends preflights its own way.
+ */
 export function applyHeaders(res: ServerResponse, outcome: CorsOutcome): void {
+  const guarded = res as GuardedResponse;
+  const previous = guarded[kApplied];
+  if (previous !== undefined && previous !== outcome) {
+    for (const [name] of previous.headers) res.removeHeader(name);
+  }
+  guarded[kApplied] = outcome;
   const headers = outcome.headers;
   for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
-  if (outcome.varyOrigin) {
-    (res as GuardedResponse)[kVaryOrigin] = true;
-    guard(res as GuardedResponse);
+  if (outcome.vary !== null || guarded[kVary] != null) {
+    guarded[kVary] = outcome.vary;
+    guard(guarded);
   }
+}
+
+/** The decision last applied to a response with {@link applyHeaders}, if any. */
+export function appliedOutcome(res: ServerResponse): CorsOutcome | undefined {
+  return (res as GuardedResponse)[kApplied];
 }
 
 /**
@@ -114,10 +147,10 @@ export function applyHeaders(res: ServerResponse, outcome: CorsOutcome): void {
  * Until then `getHeader()` does not show them.
  */
 export function deferHeaders(res: ServerResponse, outcome: CorsOutcome): void {
-  if (outcome.headers.length === 0 && !outcome.varyOrigin) return;
+  if (outcome.headers.length === 0 && outcome.vary === null) return;
   const guarded = res as GuardedResponse;
   if (outcome.headers.length > 0) guarded[kDeferred] = outcome.headers;
-  if (outcome.varyOrigin) guarded[kVaryOrigin] = true;
+  if (outcome.vary !== null) guarded[kVary] = outcome.vary;
   guard(guarded);
 }
 
@@ -131,7 +164,8 @@ export function endPreflight(res: ServerResponse, outcome: CorsOutcome): void {
   const headers = outcome.headers;
   const flat: string[] = [];
   for (let i = 0; i < headers.length; i++) flat.push(headers[i][0], headers[i][1]);
-  if (outcome.varyOrigin) flat.push(VARY, appendVary(res.getHeader(VARY) as string | undefined, 'Origin'));
+  if (outcome.vary !== null) flat.push(VARY, appendVary(res.getHeader(VARY) as string | undefined, outcome.vary));
+  (res as GuardedResponse)[kVary] = null;
   res.writeHead(204, flat);
   res.end();
 }
