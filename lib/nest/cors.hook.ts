@@ -6,7 +6,7 @@ import { CorsConfigError, PolicySet, type CorsModuleOptions, type CrossOriginLev
 import { CORS_MODULE_OPTIONS, CROSS_ORIGIN_METADATA, ROUTE_POLICY_METADATA } from './cors.constants.js';
 import { CorsEngine } from './cors-engine.js';
 import { escapeForLog, formatRefusal } from './explain.js';
-import { formatRouteTable, reportRoutes, type RoutePolicyReport } from './route-report.js';
+import { formatRouteTable, reportRoutes, versionConflicts, type RoutePolicyReport } from './route-report.js';
 import { installExpress } from './platform/express.js';
 import { installFastify } from './platform/fastify.js';
 import type { NestHandlerPolicy, PlatformHooks } from './platform/platform.js';
@@ -165,7 +165,9 @@ export class CorsHook implements OnApplicationBootstrap {
 
   /** Prints the route table in explain mode, once every route is registered. */
   onApplicationBootstrap(): void {
-    if (this.debug) for (const line of formatRouteTable(this.routeReports())) this.logger.log(line);
+    if (!this.debug) return;
+    for (const line of formatRouteTable(this.routeReports())) this.logger.log(line);
+    for (const line of versionConflicts(this.engine)) this.logger.warn(escapeForLog(line));
   }
 
   /** The policy `@CrossOrigin` gives a handler of a controller, compiled once per pair of values. */

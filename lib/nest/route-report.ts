@@ -56,3 +56,26 @@ export function formatRouteTable(reports: readonly RoutePolicyReport[]): string[
   }
   return lines;
 }
+
+/**
+ * Paths whose version handlers (header, media type, custom versioning) have different
+ * policies: a preflight carries no version, so it gets only what all of them allow (SPEC §3
+ * rule 7). One explain-mode line each, printed at start-up.
+ */
+export function versionConflicts(engine: CorsEngine): string[] {
+  const groups = new Map<string, { labels: string[]; policies: Set<unknown> }>();
+  for (const { method, path, entry } of engine.routes) {
+    if (!entry.versioned) continue;
+    const key = `${method} ${path}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { labels: [], policies: new Set() }));
+    group.labels.push(entry.route.label);
+    group.policies.add(entry.route.kind === 'policy' ? entry.route.policy : entry.route.kind);
+  }
+  const lines: string[] = [];
+  for (const [key, group] of groups) {
+    if (group.policies.size < 2) continue;
+    lines.push(`${key}: its versions (${group.labels.join(', ')}) have different CORS policies; a preflight carries no version, so it gets only what all of them allow`);
+  }
+  return lines;
+}

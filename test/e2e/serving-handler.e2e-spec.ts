@@ -12,6 +12,7 @@ import { connect } from 'node:net';
 import request from 'supertest';
 import { CorsModule, CrossOrigin } from '../../lib/index.js';
 import { ADAPTERS, createApp, type AdapterCase } from '../utility/adapters.js';
+import { CaptureLogger } from '../utility/capture-logger.js';
 
 const SLUG = 'http://slug.test';
 const RESOURCE = 'http://resource.test';
@@ -200,5 +201,23 @@ describe.each(ADAPTERS)('the serving handler decides on $name', (adapter) => {
         { hostname: 'allowed.localhost', ip: expect.any(String) },
       ]);
     });
+  });
+});
+
+describe.each(ADAPTERS)('explain mode on $name', (adapter) => {
+  it('names the paths whose versions have different policies, at start-up', async () => {
+    const logger = new CaptureLogger();
+    const app = await NestFactory.create(
+      { module: class DebugModule {}, imports: [CorsModule.forRoot({ debug: true })], controllers: [CatsV1, CatsV2, SlugController] } as never,
+      adapter.create() as never,
+      { logger, abortOnError: false },
+    );
+    app.enableVersioning({ type: VersioningType.HEADER, header: 'X-API-Version' });
+    await app.init();
+    const warnings = logger.lines.filter((l) => l.context === 'CorsModule' && l.level === 'warn').map((l) => l.message);
+    expect(warnings).toEqual([
+      'GET /cats: its versions (CatsV1.list, CatsV2.list) have different CORS policies; a preflight carries no version, so it gets only what all of them allow',
+    ]);
+    await app.close();
   });
 });
