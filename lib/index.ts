@@ -3,7 +3,7 @@ export { CorsModule } from './nest/cors.module.js';
 export { CrossOrigin, type CrossOriginValue } from './nest/cross-origin.decorator.js';
 export { CorsHook } from './nest/cors.hook.js';
 export { CorsGuard, CorsInterceptor } from './nest/cors.enhancers.js';
-export { CorsService } from './nest/cors.service.js';
+export { CorsService, type CorsExplanation } from './nest/cors.service.js';
 export type { RoutePolicyReport } from './nest/route-report.js';
 export type { CorsModuleAsyncOptions, CorsOptionsFactory } from './nest/cors-module-options.interface.js';
 export { CORS_MODULE_OPTIONS } from './nest/cors.constants.js';

@@ -219,6 +219,21 @@ export class CorsEngine {
     return this.decideActual(found[0], method, path, headers, request);
   }
 
+  /**
+   * The decision for a request as {@link decide} takes it, with the refusal explain mode would
+   * log (or `null`), whether explain mode is on or not. Other requests' refusals are never
+   * mixed in: the decision runs on a view of this engine with its own refusal sink.
+   */
+  async explain(method: string, url: string, headers: IncomingHttpHeaders, request: unknown): Promise<{ outcome: CorsOutcome; refusal: CorsRefusal | null }> {
+    let refusal: CorsRefusal | null = null;
+    const view = Object.create(this) as CorsEngine;
+    view.onRefusal = (r) => {
+      refusal ??= r;
+    };
+    const outcome = await view.decide(method, url, headers, request);
+    return { outcome, refusal };
+  }
+
   /** Whether a request is a CORS preflight (OPTIONS + Origin + ACRM), and its ACRM. */
   static preflightMethod(method: string | undefined, headers: IncomingHttpHeaders): string | undefined {
     return method === 'OPTIONS' && headers.origin ? single(headers[ACRM]) : undefined;

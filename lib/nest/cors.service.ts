@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { OptionSources, ResolvedCorsOptions } from '../core/index.js';
 import { CorsHook } from './cors.hook.js';
+import { formatRefusal } from './explain.js';
 import type { RoutePolicyReport } from './route-report.js';
 
 /**
@@ -21,8 +23,35 @@ export class CorsService {
     return policy ? { options: policy.options, sources: policy.sources, label } : null;
   }
 
+  /**
+   * What the library decides for a request, and why, in the words explain mode logs: for a
+   * page or a support tool that wants to show the server's reason beside a blocked call.
+   * `headers` are the request's (lower-case names: `origin`, `access-control-request-method`
+   * for a preflight…). Origin predicates receive `request` (default: `null`).
+   */
+  async explain(method: string, url: string, headers: IncomingHttpHeaders, request: unknown = null): Promise<CorsExplanation> {
+    const { outcome, refusal } = await this.hook.engine.explain(method.toUpperCase(), url, headers, request);
+    return {
+      allowed: refusal === null && outcome.headers.some(([name]) => name === 'access-control-allow-origin'),
+      preflight: method.toUpperCase() === 'OPTIONS' && headers['access-control-request-method'] !== undefined,
+      headers: Object.fromEntries(outcome.headers),
+      reason: refusal === null ? null : formatRefusal(refusal),
+    };
+  }
+
   /** Every route Nest registered, with its effective policy and where each value came from. */
   routes(): RoutePolicyReport[] {
     return this.hook.routeReports();
   }
+}
+
+/** What {@link CorsService.explain} answers. */
+export interface CorsExplanation {
+  /** The library sent `Access-Control-Allow-Origin` and refused nothing. */
+  readonly allowed: boolean;
+  readonly preflight: boolean;
+  /** The CORS headers the library would send (lower-case names). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The line explain mode logs for this refusal, or `null` when nothing was refused. */
+  readonly reason: string | null;
 }

@@ -43,11 +43,28 @@ async function runCall(call, api) {
     response = await fetch(`${api}${call.path}`, init);
   } catch (error) {
     // The only thing a script learns from a CORS refusal: a TypeError, no status, no body.
-    return { cors: 'blocked', error: `${error.name}: ${error.message}` };
+    // The server can say more: its explain endpoint gives the reason the library would log.
+    return { cors: 'blocked', error: `${error.name}: ${error.message}`, reason: await serverReason(call, api, headers) };
   }
   const text = await response.text();
   const readHeaders = (call.readHeaders ?? []).map((name) => [name, response.headers.get(name)]);
   return { cors: 'allowed', status: response.status, statusText: response.statusText, body: text, readHeaders };
+}
+
+/** The server's reason for a blocked call, from the sample API's /cors/explain endpoint. */
+async function serverReason(call, api, headers) {
+  try {
+    const response = await fetch(`${api}/cors/explain`, {
+      method: 'POST',
+      mode: 'cors',
+      cache: 'no-store',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ method: call.method, path: call.path, headers: Object.keys(headers), preflight: call.preflight }),
+    });
+    return (await response.json()).reason;
+  } catch (error) {
+    return `(could not ask the server: ${error.message})`;
+  }
 }
 
 function formatBody(text) {
@@ -81,6 +98,7 @@ function renderOutcome(cell, row, call, outcome) {
   } else {
     cell.append(el('div', { class: 'verdict' }, 'blocked by CORS'));
     cell.append(el('div', { class: 'detail' }, `fetch rejected: ${outcome.error}`));
+    if (outcome.reason) cell.append(el('div', { class: 'detail reason' }, `server says: ${outcome.reason}`));
   }
   const ok = matches(call, outcome);
   row.dataset.match = ok ? 'yes' : 'no';
