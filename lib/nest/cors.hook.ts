@@ -57,6 +57,7 @@ export class CorsHook implements OnApplicationBootstrap {
     this.debug = options?.debug === true;
     if (this.debug) {
       this.engine.onRefusal = (r) => this.logger.warn(formatRefusal(r));
+      for (const warning of policies.warnings) this.logger.warn(warning); // SPEC §6 opt-ins in use
     }
     this.engine.onUnreadableRoute = (record, error) =>
       this.logger.warn(`route ${escapeForLog(record.method)} ${escapeForLog(record.path)} could not be read for CORS (${escapeForLog(String(error))}); it gets the resources policy`);
