@@ -28,19 +28,23 @@ export const SAFETY_OPT_INS = Object.freeze({
 /** An opt-in option's name. */
 export type SafetyOptIn = (typeof SAFETY_OPT_INS)[SafetyRule];
 
-// A label no one would list. Random per process, so no configuration can name it by accident
-// or on purpose; the fixed `nco-probe` names of SPEC §6 are probed too.
-const PROBE_LABEL = `nco-probe-${[...globalThis.crypto.getRandomValues(new Uint8Array(5))].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+// Labels no one would list. Random per process, so no configuration can name them by accident
+// or on purpose. Two shapes, since RegExps often admit only some characters: one with a hyphen
+// and digits (`[\w-]+`, `.+`), one of letters only (`[a-z]+`).
+const RANDOM = globalThis.crypto.getRandomValues(new Uint8Array(6));
+const PROBE_LABELS: readonly string[] = [
+  `nco-probe-${[...RANDOM].map((b) => b.toString(16).padStart(2, '0')).join('')}`,
+  `ncoprobe${[...RANDOM].map((b) => String.fromCharCode(97 + (b % 26))).join('')}`,
+];
 
 /**
  * Origins no configuration means to admit: reserved names (RFC 2606 `.invalid`, `.example`),
- * documentation addresses (RFC 5737, RFC 3849), both schemes, with and without a port. A
- * matcher admitting one of them admits origins nobody listed: it reflects anyone, like `'*'`.
+ * documentation addresses (RFC 5737, RFC 3849), both schemes, with and without a port, and the
+ * fixed names of SPEC §6. A matcher admitting one admits origins nobody listed: it reflects
+ * anyone, like `'*'`.
  */
 export const ARBITRARY_PROBES: readonly string[] = Object.freeze([
-  `https://${PROBE_LABEL}.invalid`,
-  `http://${PROBE_LABEL}.invalid`,
-  `https://${PROBE_LABEL}.example:8443`,
+  ...PROBE_LABELS.flatMap((label) => [`https://${label}.invalid`, `http://${label}.invalid`, `https://${label}.example:8443`]),
   'https://nco-probe.invalid',
   'http://nco-probe.example',
   'https://203.0.113.7',
@@ -99,11 +103,11 @@ export function publicSuffixesIn(re: RegExp): string[] {
 
 const COMMON_PUBLIC_SUFFIXES = COMMON_SUFFIXES.filter(isPublicSuffix);
 
-/** Probes for sites anyone can register: one under each suffix, on both schemes. */
+/** Probes for sites anyone can register: under each suffix, each label, on both schemes. */
 function publicSuffixProbes(re: RegExp): { probe: string; suffix: string }[] {
   const suffixes = new Set([...COMMON_PUBLIC_SUFFIXES, ...publicSuffixesIn(re)]);
-  return [...suffixes].flatMap((suffix) =>
-    ['https', 'http'].map((scheme) => ({ probe: `${scheme}://${PROBE_LABEL}.${suffix}`, suffix })));
+  return [...suffixes].flatMap((suffix) => PROBE_LABELS.flatMap((label) =>
+    ['https', 'http'].map((scheme) => ({ probe: `${scheme}://${label}.${suffix}`, suffix }))));
 }
 
 /**
@@ -183,6 +187,8 @@ function credentialFindings(spec: OriginSpec): Finding[] {
   }
   if (typeof spec !== 'string' || spec === '*') return []; // '*' has its own rule (compile.ts)
   if (!spec.includes('*')) {
+    // Most lists are long and all https:, so only http: entries are parsed.
+    if (spec.slice(0, 5).toLowerCase() !== 'http:') return [];
     const origin = parseOrigin(spec); // null: reported as invalid by checkOptions
     return origin && origin.scheme === 'http' && !isLoopbackHost(origin.host) ? [INSECURE] : [];
   }
@@ -205,6 +211,24 @@ function privateNetworkFinding(spec: OriginSpec): Finding | null {
   return probe === undefined ? null : { rule, probe, why: `admits ${probe}, an origin no one would list, ${why}` };
 }
 
+/** An entry's findings, which depend on the entry alone. */
+interface EntryFindings {
+  credentials?: readonly Finding[];
+  privateNetwork?: readonly Finding[];
+}
+
+// Route policies merged over forRoot share its entries (the same RegExp objects), and probing
+// is the costly part of start-up: findings are memoized per start-up, keyed by its collector.
+const MEMO = new WeakMap<IssueCollector, Map<OriginSpec, EntryFindings>>();
+
+function findingsOf(c: IssueCollector, spec: OriginSpec): EntryFindings {
+  let byEntry = MEMO.get(c);
+  if (!byEntry) MEMO.set(c, (byEntry = new Map()));
+  let found = byEntry.get(spec);
+  if (!found) byEntry.set(spec, (found = {}));
+  return found;
+}
+
 /**
  * Applies the SPEC §6 safety rules to one merged policy. A finding is an issue naming the rule
  * and its opt-in, or, with the opt-in set, a warning. Origin predicates are the user's
@@ -215,10 +239,11 @@ export function checkSafety(o: ResolvedCorsOptions, sources: OptionSources, wher
   const from = sources.origins === 'default' ? 'the default' : `set in ${sources.origins}`;
   list.forEach((spec, index) => {
     const option = Array.isArray(o.origins) ? `origins[${index}]` : 'origins';
-    const findings = o.supportsCredentials === true ? credentialFindings(spec) : [];
+    const memo = findingsOf(c, spec);
+    const findings: Finding[] = [];
+    if (o.supportsCredentials === true) findings.push(...(memo.credentials ??= credentialFindings(spec)));
     if (o.allowPrivateNetwork === true) {
-      const pna = privateNetworkFinding(spec);
-      if (pna) findings.push(pna);
+      findings.push(...(memo.privateNetwork ??= [privateNetworkFinding(spec)].filter((f): f is Finding => f !== null)));
     }
     for (const f of findings) {
       const optIn = SAFETY_OPT_INS[f.rule];
