@@ -24,4 +24,6 @@ export {
   type OriginSpec,
   type ResolvedCorsOptions,
   type ResourcesOption,
+  type SafetyOptIn,
+  type SafetyRule,
 } from './core/index.js';

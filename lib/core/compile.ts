@@ -3,6 +3,7 @@ import { ACAC, ACAM, ACEH, ACMA, compileHeaderMatcher, type HeaderMatcher } from
 import type { MergedOptions } from './merge.js';
 import { MODULE_ONLY_KEYS, POLICY_KEYS, type HeaderSpec, type OriginSpec, type ResolvedCorsOptions } from './options.js';
 import { compileOrigins, parseOrigin, parseOriginPattern, type OriginMatcher } from './origins.js';
+import { checkSafety, SAFETY_OPT_INS } from './safety.js';
 import { FORBIDDEN_METHODS, isToken } from './tokens.js';
 
 /** A response header as written: lower-case name, final value. */
@@ -103,7 +104,7 @@ export function checkOptions(
   if (record.methods !== undefined) checkMethods(record.methods, where, c);
   if (record.allowHeaders !== undefined) checkHeaderList(record.allowHeaders, 'allowHeaders', where, c, true);
   if (record.exposeHeaders !== undefined) checkHeaderList(record.exposeHeaders, 'exposeHeaders', where, c, false);
-  for (const key of ['supportsCredentials', 'sendWildcard', 'varyHeader', 'alwaysSend', 'automaticOptions', 'allowPrivateNetwork']) {
+  for (const key of ['supportsCredentials', 'sendWildcard', 'varyHeader', 'alwaysSend', 'automaticOptions', 'allowPrivateNetwork', ...Object.values(SAFETY_OPT_INS)]) {
     const v = record[key];
     if (v !== undefined && typeof v !== 'boolean') issue(c, where, key, v, 'invalid', 'must be true or false');
   }
@@ -205,6 +206,7 @@ export function compilePolicy(merged: MergedOptions, where: string, c: IssueColl
     issue(c, where, 'exposeHeaders', o.exposeHeaders, 'incompatible',
       '"*" exposes nothing to credentialed requests (Fetch standard): list the header names');
   }
+  checkSafety(o, merged.sources, where, c);
   // With any issue the app will not start: nothing is compiled from options not known good.
   if (c.issues.length > 0) return null;
 

@@ -1,3 +1,5 @@
+import type { SafetyOptIn, SafetyRule } from './safety.js';
+
 /**
  * Why a configuration value was refused:
  * - `invalid`: not of the expected type or syntax;
@@ -5,6 +7,8 @@
  * - `incompatible`: fine alone, unsafe or meaningless together with another option;
  * - `unknown-option`: a key no level takes;
  * - `unknown-policy`: `@CrossOrigin('name')` naming no policy;
+ * - `unsafe`: leaks credentials or the private network (SPEC §6 safety rules); the issue's
+ *   `rule` names the rule and `optIn` the `dangerously…` option that accepts the risk;
  * - `misplaced`: `@CrossOrigin` where it can have no effect (a GraphQL resolver, a provider);
  * - `conflict`: a second CORS layer (`app.enableCors()`, `NestFactory.create(…, { cors })`).
  */
@@ -14,6 +18,7 @@ export type CorsConfigIssueReason =
   | 'incompatible'
   | 'unknown-option'
   | 'unknown-policy'
+  | 'unsafe'
   | 'misplaced'
   | 'conflict';
 
@@ -29,6 +34,12 @@ export interface CorsConfigIssue {
   readonly reason: CorsConfigIssueReason;
   /** A sentence saying what is wrong and what to write instead. */
   readonly detail: string;
+  /** For `unsafe` issues: the safety rule that refused the value. */
+  readonly rule?: SafetyRule;
+  /** For `unsafe` issues: the option that accepts the risk, e.g. `dangerouslyAllowInsecureOrigins`. */
+  readonly optIn?: SafetyOptIn;
+  /** For `unsafe` issues found by probing: the origin no one would list that the matcher admitted. */
+  readonly probe?: string;
 }
 
 /**
@@ -72,10 +83,19 @@ export function describeValue(value: unknown): string {
   return text.length > MAX_DESCRIBED_LENGTH ? `${text.slice(0, MAX_DESCRIBED_LENGTH)}…` : text;
 }
 
-/** Collects issues while a configuration is checked; throws them all at once. */
+/**
+ * Collects issues while a configuration is checked; throws them all at once. Also collects
+ * start-up warnings: risks the configuration accepts (an opt-in in use), which do not fail.
+ */
 export class IssueCollector {
   readonly issues: CorsConfigIssue[] = [];
+  readonly warnings: string[] = [];
   private readonly seen = new Set<string>();
+
+  /** Records a warning once, however many routes share the policy that raised it. */
+  warn(text: string): void {
+    if (!this.warnings.includes(text)) this.warnings.push(text);
+  }
 
   add(issue: CorsConfigIssue): void {
     // The same merged problem shows up once per route of a controller: report it once.

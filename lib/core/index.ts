@@ -7,6 +7,7 @@ export * from './origins.js';
 export * from './headers.js';
 export * from './merge.js';
 export * from './compile.js';
+export * from './safety.js';
 export * from './resources.js';
 export * from './decide.js';
 export * from './policy-set.js';

@@ -52,6 +52,35 @@ export interface CorsOptions {
   automaticOptions?: boolean;
   /** Answer `Access-Control-Request-Private-Network: true` with `…-Allow-Private-Network: true`. (default: `false`) */
   allowPrivateNetwork?: boolean;
+  /**
+   * Accept, with `supportsCredentials`, a `RegExp` or pattern that admits origins no one would
+   * list (it is probed at start-up with `https://nco-probe-….invalid` and the like), so any site
+   * can read authenticated responses. Logged as a warning in explain mode. (default: `false`)
+   */
+  dangerouslyAllowAnyOriginWithCredentials?: boolean;
+  /**
+   * Accept, with `supportsCredentials`, a wildcard over a public suffix (`https://*.github.io`,
+   * `https://*.co.uk`) or a `RegExp` admitting a site under one, where anyone can register a
+   * site. Logged as a warning in explain mode. (default: `false`)
+   */
+  dangerouslyAllowPublicSuffixWildcards?: boolean;
+  /**
+   * Accept, with `supportsCredentials`, `http:` origins other than localhost and loopback
+   * addresses, into which anyone on the network path can inject a script. Logged as a warning
+   * in explain mode. (default: `false`)
+   */
+  dangerouslyAllowInsecureOrigins?: boolean;
+  /**
+   * Accept, with `supportsCredentials`, the `'null'` origin, which sandboxed iframes and `data:`
+   * documents of any site send. Logged as a warning in explain mode. (default: `false`)
+   */
+  dangerouslyAllowNullOrigin?: boolean;
+  /**
+   * Accept `allowPrivateNetwork` with `origins: '*'` (or a matcher admitting any origin), which
+   * lets any public site reach into the private network. Logged as a warning in explain mode.
+   * (default: `false`)
+   */
+  dangerouslyAllowPrivateNetworkFromAnyOrigin?: boolean;
 }
 
 /** `resources` of {@link CorsModuleOptions}: path patterns, alone or mapped to their options. */
@@ -91,9 +120,17 @@ export interface ResolvedCorsOptions {
   readonly alwaysSend: boolean;
   readonly automaticOptions: boolean;
   readonly allowPrivateNetwork: boolean;
+  readonly dangerouslyAllowAnyOriginWithCredentials: boolean;
+  readonly dangerouslyAllowPublicSuffixWildcards: boolean;
+  readonly dangerouslyAllowInsecureOrigins: boolean;
+  readonly dangerouslyAllowNullOrigin: boolean;
+  readonly dangerouslyAllowPrivateNetworkFromAnyOrigin: boolean;
 }
 
-/** Flask-CORS's defaults (`DEFAULT_OPTIONS` in flask_cors/core.py), in this library's names. */
+/**
+ * Flask-CORS's defaults (`DEFAULT_OPTIONS` in flask_cors/core.py), in this library's names, and
+ * the safety opt-ins of SPEC §6 (Flask-CORS has no such rules), all off.
+ */
 export const DEFAULT_OPTIONS: ResolvedCorsOptions = Object.freeze({
   origins: '*',
   methods: Object.freeze(['GET', 'HEAD', 'POST', 'OPTIONS', 'PUT', 'PATCH', 'DELETE']),
@@ -106,6 +143,11 @@ export const DEFAULT_OPTIONS: ResolvedCorsOptions = Object.freeze({
   alwaysSend: true,
   automaticOptions: true,
   allowPrivateNetwork: false,
+  dangerouslyAllowAnyOriginWithCredentials: false,
+  dangerouslyAllowPublicSuffixWildcards: false,
+  dangerouslyAllowInsecureOrigins: false,
+  dangerouslyAllowNullOrigin: false,
+  dangerouslyAllowPrivateNetworkFromAnyOrigin: false,
 });
 
 /** The keys a policy may set, at any level. */

@@ -36,6 +36,14 @@ export class PolicySet {
   private readonly named: Readonly<Record<string, CorsOptions>>;
   private readonly cache = new Map<unknown, Map<unknown, RoutePolicy>>();
 
+  /**
+   * Start-up warnings, one line each: every `dangerously…` opt-in that let a risk through, and
+   * every public-suffix wildcard without credentials (SPEC §6). Explain mode logs them.
+   */
+  get warnings(): readonly string[] {
+    return this.issues.warnings;
+  }
+
   constructor(readonly moduleOptions: CorsModuleOptions = {}) {
     const c = this.issues;
     checkOptions(moduleOptions, 'forRoot', c, true);
@@ -57,7 +65,8 @@ export class PolicySet {
     const entries = checkResources(safe.resources, c) ? resourceEntries(safe.resources) : [];
     this.resources = compileResources(
       entries.map(([pattern, options]) => {
-        const where = `forRoot.resources[${JSON.stringify(pattern)}]`;
+        // Without `resources` the one implicit entry is forRoot's own policy: say so.
+        const where = safe.resources === undefined ? 'forRoot' : `forRoot.resources[${JSON.stringify(pattern)}]`;
         checkOptions(options, where, c);
         const own = options !== null && typeof options === 'object' ? options : {};
         const merged = mergeOptions([this.root, { options: own, source: 'resource' }]);

@@ -63,6 +63,7 @@ export class CorsHook implements OnApplicationBootstrap {
     this.debug = options?.debug === true;
     if (this.debug) {
       this.engine.onRefusal = (r) => this.logger.warn(formatRefusal(r));
+      for (const warning of policies.warnings) this.logger.warn(warning); // SPEC §6 opt-ins in use
     }
     adapterHost.init$.subscribe(() => this.install(adapterHost.httpAdapter as unknown as AnyAdapter));
     // An adapter set before this provider existed has already emitted; the ReplaySubject

@@ -31,7 +31,7 @@ describe('actual responses (SPEC §4)', () => {
     { desc: 'no Origin with credentials never "*"', o: { origins: ['https://a.com', 'https://b.com'], supportsCredentials: true }, origin: undefined, want: {} },
     { desc: 'empty Origin counts as absent', o: { alwaysSend: false }, origin: '', want: {} },
     { desc: 'PNA off answers false', o: {}, origin: 'https://a.com', acrpn: 'true', want: { 'access-control-allow-origin': 'https://a.com', 'access-control-allow-private-network': 'false' } },
-    { desc: 'PNA on answers true', o: { allowPrivateNetwork: true }, origin: 'https://a.com', acrpn: 'true', want: { 'access-control-allow-origin': 'https://a.com', 'access-control-allow-private-network': 'true' } },
+    { desc: 'PNA on answers true', o: { origins: 'https://a.com', allowPrivateNetwork: true }, origin: 'https://a.com', acrpn: 'true', want: { 'access-control-allow-origin': 'https://a.com', 'access-control-allow-private-network': 'true' } },
   ])('$desc', ({ o, origin, acrpn, want }) => {
     const p = policy(o as CorsOptions);
     const allowed = origin ? (p.origins.any || p.origins.exact.has(origin)) : false;

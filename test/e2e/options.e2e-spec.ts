@@ -20,7 +20,8 @@ class OptionsController {
   @CrossOrigin({ methods: 'get, put' }) @Put('methods-lower') methodsLower() { return 'ok'; }
   @CrossOrigin({ allowHeaders: ['X-Example-Header-B', 'X-Example-Header-A', /X-COMPANY-.*/] }) @Post('allow-headers') allowHeaders() { return 'ok'; }
   @CrossOrigin({ exposeHeaders: ['X-My-Custom-Header', 'X-Another-Custom-Header'] }) @Get('expose') expose() { return 'ok'; }
-  @CrossOrigin({ origins: 'http://foo.com', supportsCredentials: true }) @Get('credentials') credentials() { return 'ok'; }
+  // https: SPEC §6 refuses credentials for http: origins other than loopback.
+  @CrossOrigin({ origins: 'https://foo.com', supportsCredentials: true }) @Get('credentials') credentials() { return 'ok'; }
   @CrossOrigin({ maxAge: 600 }) @Post('max-age') maxAge() { return 'ok'; }
   @CrossOrigin({ maxAge: 0 }) @Post('max-age-zero') maxAgeZero() { return 'ok'; }
   @CrossOrigin({ varyHeader: false }) @Get('no-vary') noVary() { return 'ok'; }
@@ -34,7 +35,8 @@ class OptionsController {
     res.end('raw');
   }
   @CrossOrigin({ alwaysSend: false }) @Get('no-always-send') noAlwaysSend() { return 'ok'; }
-  @CrossOrigin({ allowPrivateNetwork: true }) @Get('pna') pna() { return 'ok'; }
+  // A listed origin: SPEC §6 refuses allowPrivateNetwork with origins '*'.
+  @CrossOrigin({ origins: 'http://example.com', allowPrivateNetwork: true }) @Get('pna') pna() { return 'ok'; }
   @CrossOrigin({ automaticOptions: false }) @Post('manual') manual() { return 'ok'; }
   @CrossOrigin({ automaticOptions: false }) @Options('manual') manualOptions() { return 'Welcome!'; }
   @CrossOrigin({ automaticOptions: false }) @Post('manual-no-route') manualNoRoute() { return 'ok'; }
@@ -147,15 +149,15 @@ describe.each(ADAPTERS)('options on $name', (adapter) => {
 
   describe('supportsCredentials', () => {
     it('sends ACAC true on allowed responses and preflights, never on refused ones', async () => {
-      expect((await actual(app, 'get', '/credentials', 'http://foo.com')).headers['access-control-allow-credentials']).toBe('true');
-      expect((await preflight(app, '/credentials', 'http://foo.com', 'GET')).headers['access-control-allow-credentials']).toBe('true');
-      expect((await actual(app, 'get', '/credentials', 'http://evil.com')).headers['access-control-allow-credentials']).toBeUndefined();
+      expect((await actual(app, 'get', '/credentials', 'https://foo.com')).headers['access-control-allow-credentials']).toBe('true');
+      expect((await preflight(app, '/credentials', 'https://foo.com', 'GET')).headers['access-control-allow-credentials']).toBe('true');
+      expect((await actual(app, 'get', '/credentials', 'https://evil.com')).headers['access-control-allow-credentials']).toBeUndefined();
       expect((await actual(app, 'get', '/default', 'http://foo.com')).headers['access-control-allow-credentials']).toBeUndefined();
     });
 
     it('without Origin sends the static origin, never "*"', async () => {
       const res = await actual(app, 'get', '/credentials');
-      expect(res.headers['access-control-allow-origin']).toBe('http://foo.com');
+      expect(res.headers['access-control-allow-origin']).toBe('https://foo.com');
     });
   });
 

@@ -5,6 +5,7 @@
 import { expect } from '@jest/globals';
 import fc from 'fast-check';
 import type { CorsOptions, HeaderSpec, OriginSpec } from '../../lib/index.js';
+import { SAFETY_OPT_INS } from '../../lib/core/index.js';
 
 /** Three-valued verdict: SPEC pins some cases down and leaves a few open ('either'). */
 export type Verdict = 'yes' | 'no' | 'either';
@@ -350,10 +351,16 @@ export const configArb: fc.Arbitrary<GenConfig> = fc
     supportsCredentials: r.wantCredentials && !r.origins.some((e) => e.kind === 'any'),
   }));
 
+// The generator explores origins SPEC §6's safety rules refuse with credentials ('null',
+// `http://*.example.com:*`) and PNA with '*': every opt-in is set, so those configurations still
+// start, and the properties also show that an opt-in changes no header.
+const ALL_OPT_INS: CorsOptions = Object.freeze(Object.fromEntries(Object.values(SAFETY_OPT_INS).map((k) => [k, true])));
+
 /** The options object the library receives for a generated configuration. */
 export function toOptions(c: GenConfig): CorsOptions {
   const specs = c.origins.map((e) => e.make());
   return {
+    ...ALL_OPT_INS,
     origins: c.bare && specs.length === 1 ? specs[0] : specs,
     sendWildcard: c.sendWildcard,
     supportsCredentials: c.supportsCredentials,
