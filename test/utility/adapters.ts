@@ -4,8 +4,15 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 
-/** The adapter matrix every HTTP behaviour runs on (throttler's pattern). */
-export const ADAPTERS = [
+/**
+ * The adapter matrix every HTTP behaviour runs on (throttler's pattern). Typed out, so the
+ * declaration never names Fastify's types through a path outside the project (a worktree whose
+ * node_modules is a symlink otherwise fails TS2883).
+ */
+export const ADAPTERS: readonly [
+  { readonly name: 'Express'; readonly create: () => ExpressAdapter },
+  { readonly name: 'Fastify'; readonly create: () => FastifyAdapter },
+] = [
   { name: 'Express', create: () => new ExpressAdapter() },
   { name: 'Fastify', create: () => new FastifyAdapter() },
 ] as const;
