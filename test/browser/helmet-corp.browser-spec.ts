@@ -57,6 +57,8 @@ function fromPage(base: string): Promise<{ fetched: string; image: 'load' | 'err
     } catch (e) {
       fetched = (e as Error).name;
     }
+    // Runs in the page; the project compiles without the DOM library, so Image is typed here.
+    const { Image } = globalThis as unknown as { Image: new () => { onload: () => void; onerror: () => void; src: string } };
     const image = await new Promise<'load' | 'error'>((resolve) => {
       const img = new Image();
       img.onload = () => resolve('load');
