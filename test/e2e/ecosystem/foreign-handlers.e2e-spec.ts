@@ -3,23 +3,16 @@
 // pattern also matches (`:slug`). Where the framework dispatches to the Nest route instead
 // (Express runs handlers in registration order), that route's policy applies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Controller, Get, Injectable, Module, Param, Post, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import request from 'supertest';
-import { CorsModule, CrossOrigin } from '../../../lib/index.js';
+import { CorsModule } from '../../../lib/index.js';
 import { ADAPTERS } from '../../utility/adapters.js';
+import { SLUG, SlugController } from './slug.controller.js';
 import { startApp, type Started } from './start.js';
 
 const GLOBAL = 'http://app.test';
 const LEGACY = 'http://legacy.test';
-const SLUG = 'http://slug.test';
-
-@CrossOrigin({ origins: SLUG })
-@Controller()
-class SlugController {
-  @Get(':slug') get(@Param('slug') slug: string) { return `slug ${slug}`; }
-  @Post(':slug') post(@Param('slug') slug: string) { return `slug ${slug}`; }
-}
 
 const CORS = CorsModule.forRoot({ origins: [GLOBAL], resources: { '/legacy*': { origins: LEGACY }, '/late*': { origins: LEGACY }, '/*': {} } });
 

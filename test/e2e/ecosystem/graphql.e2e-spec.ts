@@ -2,28 +2,21 @@
 // driver, not by a Nest controller, so it gets the `resources` policy of `/graphql`, never the
 // policy of a Nest route whose pattern also matches (`:slug`). `@CrossOrigin` on a resolver
 // serves no HTTP route and is refused at start-up, with the way to do it instead.
-import { Controller, Get, Module, Param, Post, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule, Query, Resolver } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import request from 'supertest';
 import { CorsModule, CrossOrigin } from '../../../lib/index.js';
 import { ADAPTERS, type AdapterCase } from '../../utility/adapters.js';
+import { SLUG, SlugController } from './slug.controller.js';
 import { STARTERS, startApp, startupFailure, type Started } from './start.js';
 
 const GLOBAL = 'http://app.test';
 const GQL = 'http://gql.test';
-const SLUG = 'http://slug.test';
 const QUERY = { query: '{ hello }' };
 const ANSWER = { data: { hello: 'world' } };
 const TYPE_DEFS = 'type Query { hello: String }';
-
-@CrossOrigin({ origins: SLUG })
-@Controller()
-class SlugController {
-  @Get(':slug') get(@Param('slug') slug: string) { return `slug ${slug}`; }
-  @Post(':slug') post(@Param('slug') slug: string) { return `slug ${slug}`; }
-}
 
 @Resolver()
 class HelloResolver {
