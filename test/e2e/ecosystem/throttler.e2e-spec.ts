@@ -51,7 +51,13 @@ function stopChild(child: Child | undefined): Promise<void> {
 
 beforeAll(() => {
   // Compiles lib/ and the app into .build/ecosystem (git-ignored); tsc also type-checks them.
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', TSCONFIG], { cwd: ROOT, stdio: 'pipe' });
+  try {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', TSCONFIG], { cwd: ROOT, stdio: 'pipe' });
+  } catch (error) {
+    // tsc reports on stdout: put its diagnostics in the failure, not just "Command failed".
+    const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`tsc -p ${TSCONFIG} failed:\n${String(stdout ?? '')}${String(stderr ?? '')}`);
+  }
 }, 120_000);
 
 describe.each(['express', 'fastify'] as const)('@nestjs/throttler 6 on %s (child process)', (adapter) => {
