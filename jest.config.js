@@ -12,9 +12,19 @@ const swc = [
   },
 ];
 
+// @fastify/static (CommonJS) require()s content-disposition 3, an ES module. Node 20 loads
+// that natively, but Jest's module loader cannot require() ESM before Node 24.9; compiling that
+// one package lets the serve-static tests run on Fastify. A required file is compiled to
+// CommonJS (@swc/jest picks the module type from how Jest loads it).
+const ESM_ONLY_DEPENDENCIES = ['content-disposition'];
+
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': swc },
+  transform: {
+    '^.+\\.ts$': swc,
+    [`/node_modules/(?:.+/node_modules/)?(?:${ESM_ONLY_DEPENDENCIES.join('|')})/.+\\.js$`]: swc,
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(?:.+/node_modules/)?(?:${ESM_ONLY_DEPENDENCIES.join('|')})/)`],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
 };

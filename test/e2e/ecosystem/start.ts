@@ -1,0 +1,61 @@
+// Apps in the ecosystem tests start the way production starts them: NestFactory.create() and a
+// real listen(0), with the adapter's own readiness. Requests go to the URL, over a socket.
+import 'reflect-metadata';
+import type { INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import type { AdapterCase } from '../../utility/adapters.js';
+
+export interface Started {
+  readonly app: INestApplication;
+  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  readonly url: string;
+  readonly port: number;
+}
+
+/** Hook to run between create() and listen(): app.use(), enableVersioning(), routes on the instance… */
+export type Configure = (app: INestApplication) => void | Promise<void>;
+
+async function listen(app: INestApplication, configure?: Configure): Promise<Started> {
+  try {
+    await configure?.(app);
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    // A refused start-up must not leave a half-started app (and its port) behind.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  const address = app.getHttpServer().address() as { port: number };
+  return { app, url: `http://127.0.0.1:${address.port}`, port: address.port };
+}
+
+/** `NestFactory.create(module, adapter, { logger: false, abortOnError: false })` + `listen(0)`. */
+export async function startApp(module: Type<unknown>, adapter: AdapterCase, configure?: Configure): Promise<Started> {
+  const app = await NestFactory.create(module, adapter.create() as never, { logger: false, abortOnError: false });
+  return listen(app, configure);
+}
+
+/** The same app built through `@nestjs/testing`, as users' own e2e tests build it. */
+export async function startTestingApp(module: Type<unknown>, adapter: AdapterCase, configure?: Configure): Promise<Started> {
+  const ref = await Test.createTestingModule({ imports: [module] }).compile();
+  const app = ref.createNestApplication(adapter.create() as never, { logger: false, abortOnError: false });
+  return listen(app, configure);
+}
+
+/** Both ways of starting an app, for the cases that must hold whichever way users start it. */
+export const STARTERS = [
+  { how: 'NestFactory.create', start: startApp },
+  { how: '@nestjs/testing', start: startTestingApp },
+] as const;
+
+/** The error start-up fails with; fails the test when start-up succeeds. */
+export async function startupFailure(start: () => Promise<Started>): Promise<Error> {
+  let started: Started;
+  try {
+    started = await start();
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+  await started.app.close();
+  throw new Error('start-up did not fail');
+}
