@@ -23,7 +23,8 @@ const HOOKED = new WeakSet<object>();
 
 /** Metadata keys of other Nest packages, read (never written) to name what a class is. */
 const GATEWAY_METADATA = 'websockets:is_gateway';
-const RESOLVER_METADATA = 'graphql:resolver_type';
+/** Every key @nestjs/graphql's `@Resolver()` writes starts so (`graphql:resolver_name`, …). */
+const GRAPHQL_METADATA_PREFIX = 'graphql:';
 
 const FOREIGN: NestHandlerPolicy = Object.freeze({ route: Object.freeze({ kind: 'resources', label: 'route' }) as RoutePolicy, hosts: null });
 
@@ -122,7 +123,7 @@ export class CorsHook implements OnApplicationBootstrap {
       const methods = this.scanner.getAllMethodNames(type.prototype)
         .filter((m) => Reflect.getMetadata(CROSS_ORIGIN_METADATA, (type.prototype as Record<string, object>)[m]) !== undefined);
       if (!onClass && methods.length === 0) continue;
-      const resolver = Reflect.getMetadata(RESOLVER_METADATA, type) !== undefined;
+      const resolver = Reflect.getMetadataKeys(type).some((k) => typeof k === 'string' && k.startsWith(GRAPHQL_METADATA_PREFIX));
       const name = type.name || 'AnonymousProvider';
       policies.issues.add({
         where: methods.length && !onClass ? `${name}.${methods[0]}` : name,
