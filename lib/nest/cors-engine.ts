@@ -5,11 +5,12 @@ import {
   ACRPN,
   NO_HEADERS,
   actualResponseHeaders,
-  isOriginAllowed,
+  checkOrigin,
   normalizeRequestPath,
   preflightResponse,
   type CorsPolicy,
   type HeaderPair,
+  type OriginVerdict,
   type PolicySet,
   type Refusal,
   type RoutePolicy,
@@ -189,8 +190,8 @@ export class CorsEngine {
       const policy = target.policy;
       // No CORS for the route announced: the app answers the OPTIONS as it would anyway.
       if (policy === null) return this.noPolicy(target, acrm, path, origin!, true);
-      const allowed = isOriginAllowed(policy.origins, origin!, request);
-      if (typeof allowed === 'boolean') return this.preflight(policy, target.label, method, path, origin!, allowed, acrm, headers);
+      const allowed = checkOrigin(policy.origins, origin!, request, this.policies.originTimeout);
+      if (!(allowed instanceof Promise)) return this.preflight(policy, target.label, method, path, origin!, allowed, acrm, headers);
       return allowed.then((ok) => this.preflight(policy, target.label, method, path, origin!, ok, acrm, headers));
     }
     return this.decideActual(this.resolve(table.find(method, path, headers.host), path), method, path, headers, request);
@@ -215,8 +216,8 @@ export class CorsEngine {
     const origin = headers.origin;
     if (policy === null) return origin ? this.noPolicy(target, method, path, origin, false) : PASS_THROUGH;
     if (!origin) return this.actual(policy, target.label, method, path, undefined, false, headers);
-    const allowed = isOriginAllowed(policy.origins, origin, request);
-    if (typeof allowed === 'boolean') return this.actual(policy, target.label, method, path, origin, allowed, headers);
+    const allowed = checkOrigin(policy.origins, origin, request, this.policies.originTimeout);
+    if (!(allowed instanceof Promise)) return this.actual(policy, target.label, method, path, origin, allowed, headers);
     return allowed.then((ok) => this.actual(policy, target.label, method, path, origin, ok, headers));
   }
 
@@ -232,12 +233,12 @@ export class CorsEngine {
     method: string,
     path: string,
     origin: string | undefined,
-    allowed: boolean,
+    allowed: boolean | OriginVerdict,
     headers: IncomingHttpHeaders,
   ): CorsOutcome {
     const out = actualResponseHeaders(policy, origin, allowed, single(headers[ACRPN]));
-    if (origin && !allowed && this.onRefusal) {
-      this.onRefusal({ method, path, origin, preflight: false, policyLabel: label, policy, refusal: { kind: 'origin', origin } });
+    if (origin && allowed !== true && this.onRefusal) {
+      this.onRefusal({ method, path, origin, preflight: false, policyLabel: label, policy, refusal: allowed || { kind: 'origin', origin } });
     }
     return { preflight: false, headers: out, varyOrigin: policy.varyOrigin };
   }
@@ -248,7 +249,7 @@ export class CorsEngine {
     method: string,
     path: string,
     origin: string,
-    allowed: boolean,
+    allowed: boolean | OriginVerdict,
     acrm: string,
     headers: IncomingHttpHeaders,
   ): CorsOutcome {
