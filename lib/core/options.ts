@@ -1,7 +1,8 @@
 /**
  * Decides whether a request's Origin is allowed. Receives the Origin exactly as sent and the
  * framework's request object (Express `Request` or Fastify `FastifyRequest`). Only `true`
- * (or a promise of `true`) admits the origin; a throw or a rejection refuses it.
+ * (or a promise of `true`) admits the origin; a throw, a rejection, or a promise not settled
+ * within `originTimeout` refuses it, and explain mode logs which.
  */
 export type OriginPredicate = (origin: string, request: unknown) => boolean | Promise<boolean>;
 

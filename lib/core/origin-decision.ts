@@ -50,12 +50,7 @@ export function checkOrigin(
 }
 
 /** {@link checkOrigin} as a yes or no, for callers that do not report reasons. */
-export function isOriginAllowed(
-  m: OriginMatcher,
-  origin: string,
-  request: unknown,
-  timeout: number = DEFAULT_ORIGIN_TIMEOUT,
-): boolean | Promise<boolean> {
+export function isOriginAllowed(m: OriginMatcher, origin: string, request: unknown, timeout = DEFAULT_ORIGIN_TIMEOUT): boolean | Promise<boolean> {
   const listed = listedVerdict(m, origin);
   if (listed !== undefined) return listed;
   const verdict = checkOrigin(m, origin, request, timeout);
