@@ -66,7 +66,9 @@ describe.each(ADAPTERS)('an origin decision that never settles, on $name', (adap
       // Each one was refused by the 50 ms bound, not by the 5000 ms default (said without a stopwatch).
       const timedOut = warnings(logger).slice(before).filter((l) => l.includes(`timed out after ${TIMEOUT} ms`));
       expect(timedOut).toHaveLength(200);
-    });
+      // A hang shows as a request past its own 10 s limit; the test's limit only absorbs a busy
+      // machine (0.3 to 1.2 s measured for the 200 at a load average of 15 on 2 cores).
+    }, 30_000);
 
     it('answers a preflight without CORS headers', async () => {
       const res = await request(app.getHttpServer()).options('/data').set('Origin', STUCK).set('Access-Control-Request-Method', 'GET');
