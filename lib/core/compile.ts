@@ -2,7 +2,7 @@ import { describeValue, type CorsConfigIssueReason, type IssueCollector } from '
 import { ACAC, ACAM, ACEH, ACMA, compileHeaderMatcher, type HeaderMatcher } from './headers.js';
 import type { MergedOptions } from './merge.js';
 import { MODULE_ONLY_KEYS, POLICY_KEYS, type HeaderSpec, type OriginSpec, type ResolvedCorsOptions } from './options.js';
-import { compileOrigins, parseOrigin, parseOriginPattern, type OriginMatcher } from './origins.js';
+import { compileOrigins, listOrigins, parseOrigin, parseOriginPattern, splitOriginList, type OriginMatcher } from './origins.js';
 import { checkSafety, SAFETY_OPT_INS } from './safety.js';
 import { FORBIDDEN_METHODS, isToken } from './tokens.js';
 
@@ -119,8 +119,15 @@ function checkOrigins(value: unknown, where: string, c: IssueCollector): void {
   if (Array.isArray(value) && list.length === 0) {
     issue(c, where, 'origins', value, 'invalid', 'is an empty list: no origin could ever be allowed (use @CrossOrigin(false) to turn CORS off)');
   }
-  list.forEach((spec, index) => {
+  // A string holding commas is a list (SPEC §2): each element is checked, and named, alone.
+  const entries = list.flatMap((item, index) => {
     const option = Array.isArray(value) ? `origins[${index}]` : 'origins';
+    if (typeof item !== 'string' || !item.includes(',')) return [{ spec: item as unknown, option, suffix: '' }];
+    const elements = splitOriginList(item);
+    if (elements.length === 0) issue(c, where, option, item, 'invalid', 'is a comma-separated list with no origin in it');
+    return elements.map((spec) => ({ spec: spec as unknown, option, suffix: ' (an element of a comma-separated list)' }));
+  });
+  entries.forEach(({ spec, option, suffix }) => {
     if (typeof spec === 'function' || spec instanceof RegExp) return;
     if (typeof spec !== 'string') {
       issue(c, where, option, spec, 'invalid', 'must be a string, a RegExp or a predicate function');
@@ -129,7 +136,7 @@ function checkOrigins(value: unknown, where: string, c: IssueCollector): void {
     if (spec === '*' || spec === 'null') return;
     if (spec.includes('*')) {
       const p = parseOriginPattern(spec);
-      if (typeof p === 'string') issue(c, where, option, spec, 'invalid', `is not a valid wildcard pattern: it ${p}`);
+      if (typeof p === 'string') issue(c, where, option, spec, 'invalid', `is not a valid wildcard pattern: it ${p}${suffix}`);
       return;
     }
     if (parseOrigin(spec) === null) {
@@ -138,7 +145,7 @@ function checkOrigins(value: unknown, where: string, c: IssueCollector): void {
         : /^[^:]+:\/\/[^/?#]+[/?#]/.test(spec)
           ? 'has a path, query, fragment or trailing slash: an origin is only scheme://host[:port]'
           : 'is not a valid origin (scheme://host[:port]); use a RegExp for anything else';
-      issue(c, where, option, spec, 'invalid', detail);
+      issue(c, where, option, spec, 'invalid', detail + suffix);
     }
   });
 }
@@ -195,7 +202,7 @@ function namesOf(value: string | readonly string[] | undefined): string[] {
  */
 export function compilePolicy(merged: MergedOptions, where: string, c: IssueCollector): CorsPolicy | null {
   const o = merged.options;
-  const originSpecs = asList(o.origins);
+  const originSpecs = listOrigins(o.origins);
   const anyOrigin = originSpecs.some((s) => s === '*');
   if (o.supportsCredentials === true && anyOrigin) {
     issue(c, where, 'supportsCredentials', true, 'incompatible',

@@ -1,5 +1,6 @@
 import type { CorsPolicy, HeaderPair } from './compile.js';
 import { ACAC, ACAH, ACAM, ACAO, ACAPN, ACMA, checkRequestHeaders } from './headers.js';
+import type { OriginRefusal, OriginVerdict } from './origin-decision.js';
 import { isTokenRange } from './tokens.js';
 
 export const NO_HEADERS: readonly HeaderPair[] = Object.freeze([]);
@@ -9,7 +10,8 @@ const PNA_FALSE: HeaderPair = Object.freeze([ACAPN, 'false'] as const);
 
 /** Why a CORS request did not get everything it asked for. */
 export type Refusal =
-  | { readonly kind: 'origin'; readonly origin: string }
+  /** The origin is not admitted, or its predicate failed or timed out (SPEC §7). */
+  | OriginRefusal
   | { readonly kind: 'method'; readonly method: string }
   | { readonly kind: 'header'; readonly header: string }
   | { readonly kind: 'header-limit' }
@@ -31,13 +33,14 @@ function allowedOriginHeaders(policy: CorsPolicy, origin: string, acrpn: string 
 
 /**
  * Headers for an actual (non-preflight) response. `origin` is the request's Origin, or
- * `undefined`/`''` when absent; `allowed` is the result of the origin check. A refused origin
- * gets nothing (the request is still served, as in Flask-CORS).
+ * `undefined`/`''` when absent; `allowed` is the result of the origin check (`true`, or
+ * `false` or the refusal). A refused origin gets nothing (the request is still served, as in
+ * Flask-CORS).
  */
 export function actualResponseHeaders(
   policy: CorsPolicy,
   origin: string | undefined,
-  allowed: boolean,
+  allowed: boolean | OriginVerdict,
   acrpn: string | undefined,
 ): readonly HeaderPair[] {
   if (!origin) {
@@ -46,7 +49,8 @@ export function actualResponseHeaders(
     for (const h of policy.sharedHeaders) headers.push(h);
     return headers;
   }
-  if (!allowed) return NO_HEADERS;
+  // A refusal is an object: only `true` admits.
+  if (allowed !== true) return NO_HEADERS;
   return allowedOriginHeaders(policy, origin, acrpn);
 }
 
@@ -57,7 +61,9 @@ export interface PreflightOutcome {
 }
 
 /**
- * Headers for a preflight (OPTIONS + Origin + ACRM), answered 204 by the caller. ACRM must be
+ * Headers for a preflight (OPTIONS + Origin + ACRM), answered 204 by the caller. `allowed` is
+ * the result of the origin check, as for {@link actualResponseHeaders}; a refusal given there
+ * is the outcome's refusal, so its reason reaches explain mode. ACRM must be
  * one of the policy's methods exactly, case-sensitively (SPEC §4; Flask-CORS tests a
  * substring). A refused method gets no ACAM/ACAH/ACMA; requested headers are echoed only when
  * `allowHeaders` admits them.
@@ -65,12 +71,12 @@ export interface PreflightOutcome {
 export function preflightResponse(
   policy: CorsPolicy,
   origin: string,
-  allowed: boolean,
+  allowed: boolean | OriginVerdict,
   acrm: string,
   acrh: string | undefined,
   acrpn: string | undefined,
 ): PreflightOutcome {
-  if (!allowed) return { headers: NO_HEADERS, refusal: { kind: 'origin', origin } };
+  if (allowed !== true) return { headers: NO_HEADERS, refusal: allowed || { kind: 'origin', origin } };
   const headers = allowedOriginHeaders(policy, origin, acrpn);
   if (!isTokenRange(acrm, 0, acrm.length) || !policy.methods.has(acrm)) {
     return { headers, refusal: { kind: 'method', method: acrm } };

@@ -4,6 +4,7 @@ export * from './options.js';
 export * from './errors.js';
 export * from './tokens.js';
 export * from './origins.js';
+export * from './origin-decision.js';
 export * from './headers.js';
 export * from './merge.js';
 export * from './compile.js';

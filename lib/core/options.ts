@@ -1,7 +1,8 @@
 /**
  * Decides whether a request's Origin is allowed. Receives the Origin exactly as sent and the
  * framework's request object (Express `Request` or Fastify `FastifyRequest`). Only `true`
- * (or a promise of `true`) admits the origin; a throw or a rejection refuses it.
+ * (or a promise of `true`) admits the origin; a throw, a rejection, or a promise not settled
+ * within `originTimeout` refuses it, and explain mode logs which.
  */
 export type OriginPredicate = (origin: string, request: unknown) => boolean | Promise<boolean>;
 
@@ -20,7 +21,9 @@ export interface CorsOptions {
    * Origins allowed to read responses: `'*'`, an exact origin (`'https://app.example.com'`),
    * a wildcard pattern (`'https://*.example.com'`: one or more labels, never the apex;
    * `'http://localhost:*'`: any port), a `RegExp` that must match the whole Origin, a predicate,
-   * or an array of these. `'null'` is admitted only when listed explicitly. (default: `'*'`)
+   * or an array of these. `'null'` is admitted only when listed explicitly. A string holding
+   * commas is a list, as environment variables give it (`'https://a.example, https://b.example'`):
+   * no origin contains a comma. (default: `'*'`)
    */
   origins?: OriginSpec | readonly OriginSpec[];
   /**
@@ -102,6 +105,13 @@ export interface CorsModuleOptions extends CorsOptions {
    * route policy table at start-up. (default: `false`)
    */
   debug?: boolean;
+  /**
+   * Milliseconds an async origin decision (a predicate returning a promise) may take. One that
+   * has not settled by then refuses CORS for that request: the request goes on without CORS
+   * headers, and explain mode says so. A whole number from 1 to 2147483647, the longest delay
+   * a timer takes. (default: `5000`)
+   */
+  originTimeout?: number;
 }
 
 /**
@@ -156,4 +166,13 @@ export const POLICY_KEYS: readonly (keyof CorsOptions)[] = Object.freeze(
 );
 
 /** The keys only `forRoot` takes. */
-export const MODULE_ONLY_KEYS: readonly string[] = Object.freeze(['resources', 'policies', 'debug']);
+export const MODULE_ONLY_KEYS: readonly string[] = Object.freeze(['resources', 'policies', 'debug', 'originTimeout']);
+
+/** {@link CorsModuleOptions.originTimeout} when not given, in milliseconds. */
+export const DEFAULT_ORIGIN_TIMEOUT = 5000;
+
+/**
+ * The longest `originTimeout`: Node (like browsers) stores timer delays as signed 32-bit
+ * integers and fires anything longer after 1 ms, which would refuse every async origin.
+ */
+export const MAX_ORIGIN_TIMEOUT = 2_147_483_647;

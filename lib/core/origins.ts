@@ -172,8 +172,37 @@ export function isWellFormedOrigin(origin: string): boolean {
   return true;
 }
 
+/**
+ * The elements of a comma-separated `origins` string (`'https://a.example, https://b.example'`,
+ * as environment variables give it), trimmed, empty ones dropped. No serialized origin, pattern
+ * or `*` contains a comma (SPEC §2), so a comma always separates.
+ */
+export function splitOriginList(value: string): string[] {
+  const out: string[] = [];
+  for (const part of value.split(',')) {
+    const element = part.trim();
+    if (element !== '') out.push(element);
+  }
+  return out;
+}
+
+/**
+ * The origin specs of an `origins` value as one flat list: a single value becomes a list of
+ * one, and every string holding a comma is replaced by its elements. Every reader of `origins`
+ * goes through here, so a `'*'` or a pattern inside a comma-separated string is never missed.
+ */
+export function listOrigins(value: OriginSpec | readonly OriginSpec[]): OriginSpec[] {
+  const out: OriginSpec[] = [];
+  for (const spec of Array.isArray(value) ? (value as readonly OriginSpec[]) : [value as OriginSpec]) {
+    if (typeof spec === 'string' && spec.includes(',')) out.push(...splitOriginList(spec));
+    else out.push(spec);
+  }
+  return out;
+}
+
 /** Compiles validated origin specs (see compile.ts for the checks). */
-export function compileOrigins(specs: readonly OriginSpec[]): OriginMatcher {
+export function compileOrigins(value: OriginSpec | readonly OriginSpec[]): OriginMatcher {
+  const specs = listOrigins(value);
   let any = false;
   const exact = new Set<string>();
   const patterns: OriginPattern[] = [];
@@ -202,15 +231,12 @@ export function compileOrigins(specs: readonly OriginSpec[]): OriginMatcher {
 }
 
 /**
- * Whether `origin` is allowed. Synchronous unless a predicate returns a promise. A value that
- * is not a well-formed serialized origin is refused by every kind of matcher (only the literal
- * `null`, when listed, is an exception), so nothing malformed is ever echoed.
+ * What the matchers other than predicates say of `origin`: `true` admitted, `false` refused
+ * whatever the predicates say, `undefined` for "ask the predicates". A value that is not a
+ * well-formed serialized origin is refused by every kind of matcher (only the literal `null`,
+ * when listed, is an exception), so nothing malformed is ever echoed or handed to a predicate.
  */
-export function isOriginAllowed(
-  m: OriginMatcher,
-  origin: string,
-  request: unknown,
-): boolean | Promise<boolean> {
+export function listedVerdict(m: OriginMatcher, origin: string): boolean | undefined {
   if (origin === 'null') return m.exact.has('null');
   if (origin.length > MAX_ORIGIN_LENGTH) return false; // before anything reads it whole
   // Exact origins were checked at start-up, so a hit needs no further validation. Browsers
@@ -223,30 +249,5 @@ export function isOriginAllowed(
     for (const p of m.patterns) if (matchesPattern(p, parsed)) return true;
   }
   for (const re of m.regexps) if (re.test(origin)) return true;
-  if (m.predicates.length === 0) return false;
-  return runPredicates(m.predicates, origin, request, 0);
-}
-
-function runPredicates(
-  predicates: readonly OriginPredicate[],
-  origin: string,
-  request: unknown,
-  from: number,
-): boolean | Promise<boolean> {
-  for (let i = from; i < predicates.length; i++) {
-    let result: boolean | Promise<boolean>;
-    try {
-      result = predicates[i](origin, request);
-    } catch {
-      continue; // A predicate that throws refuses; the request is still served.
-    }
-    if (result === true) return true;
-    if (result !== null && typeof result === 'object' && typeof (result as Promise<boolean>).then === 'function') {
-      return Promise.resolve(result).then(
-        (ok) => (ok === true ? true : runPredicates(predicates, origin, request, i + 1)),
-        () => runPredicates(predicates, origin, request, i + 1),
-      );
-    }
-  }
-  return false;
+  return m.predicates.length === 0 ? false : undefined;
 }

@@ -1,7 +1,7 @@
 import { compilePolicy, checkOptions, type CorsPolicy } from './compile.js';
 import { IssueCollector } from './errors.js';
 import { mergeOptions, type OptionLayer } from './merge.js';
-import { MODULE_ONLY_KEYS, type CorsModuleOptions, type CorsOptions } from './options.js';
+import { DEFAULT_ORIGIN_TIMEOUT, MAX_ORIGIN_TIMEOUT, MODULE_ONLY_KEYS, type CorsModuleOptions, type CorsOptions } from './options.js';
 import { checkResources, compileResources, matchResource, resourceEntries, type ResourceEntry } from './resources.js';
 
 /** What `@CrossOrigin()` wrote at one level: options, a policy name, `false`, or nothing. */
@@ -22,6 +22,14 @@ function stripModuleKeys(options: CorsModuleOptions): CorsOptions {
   return top as CorsOptions;
 }
 
+/** `originTimeout` if valid, else the default (start-up then fails on the issue reported). */
+function checkOriginTimeout(value: unknown, c: IssueCollector): number {
+  if (value === undefined) return DEFAULT_ORIGIN_TIMEOUT;
+  if (Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= MAX_ORIGIN_TIMEOUT) return value as number;
+  c.add({ where: 'forRoot', option: 'originTimeout', value, reason: 'invalid', detail: `must be a whole number of milliseconds from 1 to ${MAX_ORIGIN_TIMEOUT}` });
+  return DEFAULT_ORIGIN_TIMEOUT;
+}
+
 /**
  * Every policy of an app, built from `forRoot` options: the resource table, the named
  * policies, and route policies from decorator values. Issues are collected, not thrown, until
@@ -32,6 +40,8 @@ export class PolicySet {
   readonly resources: readonly ResourceEntry<CorsPolicy | null>[];
   /** The single policy for every path when `resources` is the default `/*`, else `null`. */
   readonly everywhere: CorsPolicy | null;
+  /** Milliseconds an async origin decision may take (`originTimeout`, SPEC §7). */
+  readonly originTimeout: number;
   private readonly root: OptionLayer;
   private readonly named: Readonly<Record<string, CorsOptions>>;
   private readonly cache = new Map<unknown, Map<unknown, RoutePolicy>>();
@@ -51,6 +61,7 @@ export class PolicySet {
     if (safe.debug !== undefined && typeof safe.debug !== 'boolean') {
       c.add({ where: 'forRoot', option: 'debug', value: safe.debug, reason: 'invalid', detail: 'must be true or false' });
     }
+    this.originTimeout = checkOriginTimeout(safe.originTimeout, c);
     this.root = { options: stripModuleKeys(safe), source: 'forRoot' };
     const policies = safe.policies;
     if (policies !== undefined && (policies === null || typeof policies !== 'object' || Array.isArray(policies))) {

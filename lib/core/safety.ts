@@ -2,7 +2,8 @@ import { parse as parseHostname } from 'tldts';
 import { describeValue, type IssueCollector } from './errors.js';
 import type { OptionSources } from './merge.js';
 import type { OriginSpec, ResolvedCorsOptions } from './options.js';
-import { compileOrigins, isOriginAllowed, parseOrigin, parseOriginPattern, type OriginPattern } from './origins.js';
+import { isOriginAllowed } from './origin-decision.js';
+import { compileOrigins, listOrigins, parseOrigin, parseOriginPattern, type OriginPattern } from './origins.js';
 
 // SPEC §6, "Configurations that leak credentials are refused": rules that catch what `'*'` with
 // credentials would do, however it is spelled. Each has one `dangerously…` opt-in; an opt-in in
@@ -235,10 +236,11 @@ function findingsOf(c: IssueCollector, spec: OriginSpec): EntryFindings {
  * responsibility: they are never called at start-up, since they may do I/O or have side effects.
  */
 export function checkSafety(o: ResolvedCorsOptions, sources: OptionSources, where: string, c: IssueCollector): void {
-  const list = Array.isArray(o.origins) ? (o.origins as readonly OriginSpec[]) : [o.origins as OriginSpec];
+  // Through listOrigins, so an element of a comma-separated string is checked like any other.
+  const list = listOrigins(o.origins);
   const from = sources.origins === 'default' ? 'the default' : `set in ${sources.origins}`;
   list.forEach((spec, index) => {
-    const option = Array.isArray(o.origins) ? `origins[${index}]` : 'origins';
+    const option = Array.isArray(o.origins) || list.length > 1 ? `origins[${index}]` : 'origins';
     const memo = findingsOf(c, spec);
     const findings: Finding[] = [];
     if (o.supportsCredentials === true) findings.push(...(memo.credentials ??= credentialFindings(spec)));

@@ -5,13 +5,14 @@ import {
   ACRPN,
   NO_HEADERS,
   actualResponseHeaders,
+  checkOrigin,
   intersectPreflights,
-  isOriginAllowed,
   normalizeRequestPath,
   preflightResponse,
   preflightVary,
   type CorsPolicy,
   type HeaderPair,
+  type OriginVerdict,
   type PolicySet,
   type PreflightOutcome,
   type Refusal,
@@ -281,9 +282,9 @@ export class CorsEngine {
     const acrh = headers[ACRH];
     const list = Array.isArray(acrh) ? acrh.join(',') : acrh;
     const acrpn = single(headers[ACRPN]);
-    const allowed = isOriginAllowed(policy.origins, origin, request);
-    if (typeof allowed === 'boolean') return preflightResponse(policy, origin, allowed, acrm, list, acrpn);
-    return allowed.then((ok) => preflightResponse(policy, origin, ok, acrm, list, acrpn));
+    const allowed = checkOrigin(policy.origins, origin, request, this.policies.originTimeout);
+    if (!(allowed instanceof Promise)) return preflightResponse(policy, origin, allowed, acrm, list, acrpn);
+    return allowed.then((verdict) => preflightResponse(policy, origin, verdict, acrm, list, acrpn));
   }
 
   private preflightResult(policy: CorsPolicy, label: string, acrm: string, path: string, headers: IncomingHttpHeaders, outcome: PreflightOutcome): CorsOutcome {
@@ -318,9 +319,9 @@ export class CorsEngine {
     const origin = headers.origin;
     if (policy === null) return origin ? this.noPolicy(target, method, path, origin, false) : PASS_THROUGH;
     if (!origin) return this.actual(policy, target.label, method, path, undefined, false, headers);
-    const allowed = isOriginAllowed(policy.origins, origin, request);
-    if (typeof allowed === 'boolean') return this.actual(policy, target.label, method, path, origin, allowed, headers);
-    return allowed.then((ok) => this.actual(policy, target.label, method, path, origin, ok, headers));
+    const allowed = checkOrigin(policy.origins, origin, request, this.policies.originTimeout);
+    if (!(allowed instanceof Promise)) return this.actual(policy, target.label, method, path, origin, allowed, headers);
+    return allowed.then((verdict) => this.actual(policy, target.label, method, path, origin, verdict, headers));
   }
 
   /** No policy: nothing is sent, and in explain mode the reason is logged. */
@@ -335,12 +336,12 @@ export class CorsEngine {
     method: string,
     path: string,
     origin: string | undefined,
-    allowed: boolean,
+    allowed: boolean | OriginVerdict,
     headers: IncomingHttpHeaders,
   ): CorsOutcome {
     const out = actualResponseHeaders(policy, origin, allowed, single(headers[ACRPN]));
-    if (origin && !allowed && this.onRefusal) {
-      this.onRefusal({ method, path, origin, preflight: false, policyLabel: label, policy, refusal: { kind: 'origin', origin } });
+    if (origin && allowed !== true && this.onRefusal) {
+      this.onRefusal({ method, path, origin, preflight: false, policyLabel: label, policy, refusal: allowed || { kind: 'origin', origin } });
     }
     return { preflight: false, headers: out, vary: policy.varyOrigin ? 'Origin' : null };
   }

@@ -37,6 +37,11 @@ export function formatRefusal(r: CorsRefusal): string {
     switch (r.refusal.kind) {
       case 'origin':
         return `origin ${escapeForLog(r.refusal.origin)} not in origins of ${from('origins')}`;
+      case 'origin-timeout':
+        return `origin decision timed out after ${r.refusal.timeout} ms (originTimeout) in origins of ${from('origins')}`;
+      case 'origin-error':
+        // The message is the predicate's, which may quote the Origin: escaped like request data.
+        return `origin predicate failed in origins of ${from('origins')}: ${escapeForLog(r.refusal.message) || '(no message)'}`;
       case 'method':
         return `method ${escapeForLog(r.refusal.method)} not in methods of ${from('methods')}`;
       case 'header':

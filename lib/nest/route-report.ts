@@ -1,6 +1,6 @@
 import { describeValue, type OptionSources, type ResolvedCorsOptions } from '../core/index.js';
 import type { CorsEngine } from './cors-engine.js';
-import { describeSource } from './explain.js';
+import { describeSource, escapeForLog } from './explain.js';
 
 /** The effective CORS of one route, and where each value came from. */
 export interface RoutePolicyReport {
@@ -39,6 +39,21 @@ export function reportRoutes(engine: CorsEngine): RoutePolicyReport[] {
   });
 }
 
+/**
+ * An option's value for the table. JSON would print a RegExp as `{}` and a function as `null`
+ * (or drop it), so those are written the way a reader would recognise them in the source.
+ */
+function describeOption(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(describeEntry).join(',')}]`;
+  return describeEntry(value);
+}
+
+function describeEntry(value: unknown): string {
+  if (value instanceof RegExp) return String(value); // "/source/flags"
+  if (typeof value === 'function') return value.name ? `[predicate ${escapeForLog(value.name)}]` : '[predicate]';
+  return describeValue(value);
+}
+
 /** The report as log lines: one per route, options that differ from the defaults with their source. */
 export function formatRouteTable(reports: readonly RoutePolicyReport[]): string[] {
   const lines = [`CORS policies of ${reports.length} route${reports.length === 1 ? '' : 's'}:`];
@@ -51,7 +66,7 @@ export function formatRouteTable(reports: readonly RoutePolicyReport[]): string[
     const sources = r.sources;
     const set = (Object.keys(sources) as (keyof typeof sources)[])
       .filter((k) => sources[k] !== 'default')
-      .map((k) => `${k}=${describeValue(r.options![k])} (${describeSource(sources[k])})`);
+      .map((k) => `${k}=${describeOption(r.options![k])} (${describeSource(sources[k])})`);
     lines.push(`${head} [${r.policy}]: ${set.length ? set.join(', ') : 'defaults'}`);
   }
   return lines;

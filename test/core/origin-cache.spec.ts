@@ -1,4 +1,5 @@
-import { cachedOrigins } from '../../lib/core/index.js';
+import { jest } from '@jest/globals';
+import { cachedOrigins, checkOrigin, compileOrigins } from '../../lib/core/index.js';
 
 function clock() {
   let t = 1_000;
@@ -51,16 +52,19 @@ describe('cachedOrigins', () => {
     expect(calls).toBe(1);
   });
 
-  it('refuses without caching when the lookup throws or rejects', async () => {
+  it('refuses without caching when the lookup throws or rejects, passing the error on', async () => {
     let fail = true;
     let calls = 0;
     const sync = cachedOrigins(() => { calls++; if (fail) throw new Error('down'); return true; }, { ttl: 1000 });
-    expect(sync('https://a.test', {})).toBe(false);
+    // The error reaches the module, which refuses the origin and logs why (SPEC §7).
+    expect(() => sync('https://a.test', {})).toThrow('down');
+    expect(checkOrigin(compileOrigins([sync]), 'https://a.test', {})).toEqual({ kind: 'origin-error', origin: 'https://a.test', message: 'down' });
     fail = false;
     expect(sync('https://a.test', {})).toBe(true);
-    expect(calls).toBe(2);
+    expect(calls).toBe(3);
     const async = cachedOrigins(async () => { throw new Error('down'); }, { ttl: 1000 });
-    await expect(async('https://a.test', {})).resolves.toBe(false);
+    await expect(async('https://a.test', {})).rejects.toThrow('down');
+    await expect(checkOrigin(compileOrigins([async]), 'https://a.test', {})).resolves.toEqual({ kind: 'origin-error', origin: 'https://a.test', message: 'down' });
     expect(async.size).toBe(0);
   });
 
@@ -84,6 +88,9 @@ describe('cachedOrigins', () => {
     { desc: 'infinite ttl', options: { ttl: Infinity } },
     { desc: 'zero max', options: { ttl: 1, max: 0 } },
     { desc: 'fractional max', options: { ttl: 1, max: 1.5 } },
+    { desc: 'zero timeout', options: { ttl: 1, timeout: 0 } },
+    { desc: 'infinite timeout', options: { ttl: 1, timeout: Infinity } },
+    { desc: 'timeout as a string', options: { ttl: 1, timeout: '50' as never } },
   ])('refuses $desc at creation', ({ options }) => {
     expect(() => cachedOrigins(() => true, options)).toThrow(/nest-cross-origin: cachedOrigins\(\)/);
   });
@@ -103,5 +110,92 @@ describe('cachedOrigins and invalidation during a lookup', () => {
     resolvers[1](false);
     await expect(second).resolves.toBe(false);
     expect(p('https://a.test', {})).toBe(false);
+  });
+});
+
+describe('cachedOrigins and a lookup that never settles (SPEC §7)', () => {
+  const never = () => new Promise<boolean>(() => {});
+
+  it('abandons the pending lookup at its timeout, so a later request asks again', async () => {
+    const c = clock();
+    const answers: (() => Promise<boolean>)[] = [never, async () => true];
+    let calls = 0;
+    const p = cachedOrigins(() => answers[calls++](), { ttl: 60_000, timeout: 500, now: c.now });
+    const first = p('https://a.test', {});
+    c.advance(499);
+    expect(p('https://a.test', {})).toBe(first); // still shared while under the bound
+    expect(calls).toBe(1);
+    c.advance(1);
+    const second = p('https://a.test', {});
+    expect(second).not.toBe(first);
+    expect(calls).toBe(2);
+    await expect(second).resolves.toBe(true);
+    expect(p('https://a.test', {})).toBe(true); // the fresh answer is cached for the ttl
+    expect(calls).toBe(2);
+  });
+
+  it('does not keep the late answer of an abandoned lookup', async () => {
+    const c = clock();
+    const resolvers: ((v: boolean) => void)[] = [];
+    const p = cachedOrigins(() => new Promise<boolean>((r) => resolvers.push(r)), { ttl: 60_000, timeout: 100, now: c.now });
+    const abandoned = p('https://a.test', {});
+    c.advance(100);
+    const fresh = p('https://a.test', {});
+    resolvers[0](true); // the lost call comes back after all
+    await expect(abandoned).resolves.toBe(true);
+    expect(p.size).toBe(0);
+    expect(p('https://a.test', {})).toBe(fresh); // the newer lookup is still the one shared
+    resolvers[1](false);
+    await expect(fresh).resolves.toBe(false);
+    expect(p('https://a.test', {})).toBe(false);
+  });
+
+  it('times out at 5000 ms when no timeout is given, the default originTimeout', () => {
+    const c = clock();
+    let calls = 0;
+    const p = cachedOrigins(() => (calls++, never()), { ttl: 60_000, now: c.now });
+    p('https://a.test', {});
+    c.advance(4999);
+    p('https://a.test', {});
+    expect(calls).toBe(1);
+    c.advance(1);
+    p('https://a.test', {});
+    expect(calls).toBe(2);
+  });
+
+  it('keeps at most max lookups pending, so a hung store cannot grow memory without bound', () => {
+    const c = clock();
+    const calls: string[] = [];
+    const p = cachedOrigins((o) => (calls.push(o), never()), { ttl: 60_000, max: 2, timeout: 1000, now: c.now });
+    const one = p('https://1.test', {});
+    p('https://2.test', {});
+    p('https://3.test', {}); // drops the oldest pending lookup, 1's
+    expect(p('https://3.test', {})).not.toBe(one);
+    expect(calls).toEqual(['https://1.test', 'https://2.test', 'https://3.test']);
+    p('https://1.test', {});
+    expect(calls).toEqual(['https://1.test', 'https://2.test', 'https://3.test', 'https://1.test']);
+  });
+
+  it('with the module\'s time bound, a wedged lookup costs each request originTimeout, never more', async () => {
+    jest.useFakeTimers();
+    try {
+      const answers: (() => Promise<boolean>)[] = [never, async () => true];
+      let calls = 0;
+      const p = cachedOrigins(() => answers[calls++](), { ttl: 60_000, timeout: 50 });
+      const m = compileOrigins([p]);
+      const first = checkOrigin(m, 'https://a.test', {}, 50);
+      await jest.advanceTimersByTimeAsync(50);
+      await expect(first).resolves.toEqual({ kind: 'origin-timeout', origin: 'https://a.test', timeout: 50 });
+      // Fake timers move Date.now too: the pending entry has expired, the store is asked again.
+      await expect(checkOrigin(m, 'https://a.test', {}, 50)).resolves.toBe(true);
+      expect(calls).toBe(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('is named after its lookup, for explain mode\'s start-up table', () => {
+    expect(cachedOrigins(function isPartner() { return true; }, { ttl: 1 }).name).toBe('cachedOrigins(isPartner)');
+    expect(cachedOrigins(Object.defineProperty(() => true, 'name', { value: '' }), { ttl: 1 }).name).toBe('cachedOrigins');
   });
 });

@@ -54,4 +54,30 @@ describe('configuration checks (SPEC §6)', () => {
     const options = Object.freeze({ origins: Object.freeze(['https://a.com']), resources: Object.freeze({ '/api/*': Object.freeze({ maxAge: 5 }) }) });
     expect(() => new PolicySet(options as never).assertValid()).not.toThrow();
   });
+
+  it('names the bad element of a comma-separated origins string, not the whole string', () => {
+    const set = new PolicySet({ origins: 'https://a.example, https://b.example/ ,example.com' });
+    expect(set.issues.issues.map((i) => [i.option, i.value])).toEqual([
+      ['origins', 'https://b.example/'],
+      ['origins', 'example.com'],
+    ]);
+    const message = (() => { try { set.assertValid(); } catch (e) { return (e as Error).message; } return ''; })();
+    expect(message).toContain('forRoot: origins = "https://b.example/": has a path, query, fragment or trailing slash');
+    expect(message).toContain('forRoot: origins = "example.com": has no scheme');
+    expect(message).toContain('(an element of a comma-separated list)');
+    expect(message).not.toContain('https://a.example');
+  });
+
+  it('takes originTimeout from forRoot, 5000 ms when not given', () => {
+    expect(new PolicySet({}).originTimeout).toBe(5000);
+    expect(new PolicySet({ originTimeout: 50 }).originTimeout).toBe(50);
+    const set = new PolicySet({ originTimeout: 0 });
+    expect(set.issues.issues[0]).toMatchObject({ where: 'forRoot', option: 'originTimeout', value: 0, detail: 'must be a whole number of milliseconds from 1 to 2147483647' });
+  });
+
+  it('refuses originTimeout in @CrossOrigin: it is a forRoot option', () => {
+    const set = new PolicySet({});
+    set.routePolicy(undefined, { originTimeout: 50 } as never, 'CatsController', 'list');
+    expect(set.issues.issues).toEqual([expect.objectContaining({ where: 'CatsController.list', option: 'originTimeout', detail: 'is only accepted by CorsModule.forRoot()' })]);
+  });
 });

@@ -4,7 +4,7 @@ import { Controller, Get, Post } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { connect } from 'node:net';
-import { CorsModule, CorsService, CrossOrigin } from '../../lib/index.js';
+import { CorsModule, CorsService, CrossOrigin, cachedOrigins } from '../../lib/index.js';
 import { ADAPTERS, type AdapterCase } from '../utility/adapters.js';
 import { CaptureLogger } from '../utility/capture-logger.js';
 import { actual, preflight } from '../utility/http.js';
@@ -126,5 +126,38 @@ describe.each(ADAPTERS)('explain mode off on $name', (adapter) => {
     await preflight(app, '/cats', 'https://x.dev', 'POST');
     expect(logger.from('CorsModule')).toEqual([]);
     await app.close();
+  });
+});
+
+describe.each(ADAPTERS)('explain mode start-up table with RegExps and predicates on $name', (adapter) => {
+  function isPartner(origin: string) { return origin.endsWith('.partner.example'); }
+  const lookupPartner = async (origin: string) => origin === 'https://db.example';
+
+  @Controller('dogs')
+  class DogsController {
+    @Get() list() { return []; }
+    @CrossOrigin({ origins: /^https:\/\/y\.example$/ }) @Get('one') one() { return {}; }
+    @CrossOrigin({ origins: [cachedOrigins(lookupPartner, { ttl: 1000 })] }) @Get('cached') cached() { return {}; }
+  }
+
+  it('prints a RegExp as /source/flags and a predicate as [predicate name], [predicate] when anonymous', async () => {
+    const logger = new CaptureLogger();
+    const ref = await Test.createTestingModule({
+      imports: [CorsModule.forRoot({ origins: [/^https:\/\/x\.example$/i, isPartner, (o: string) => o === 'https://z.example'], debug: true })],
+      controllers: [DogsController],
+    }).compile();
+    const app = ref.createNestApplication(adapter.create() as never, { logger });
+    await app.init();
+    try {
+      const table = logger.from('CorsModule');
+      expect(table).toEqual([
+        'CORS policies of 3 routes:',
+        '  GET     /dogs -> DogsController.list [resources["/*"]]: origins=[/^https:\\/\\/x\\.example$/i,[predicate isPartner],[predicate]] (forRoot)',
+        '  GET     /dogs/one -> DogsController.one [DogsController.one]: origins=/^https:\\/\\/y\\.example$/ (handler @CrossOrigin)',
+        '  GET     /dogs/cached -> DogsController.cached [DogsController.cached]: origins=[[predicate cachedOrigins(lookupPartner)]] (handler @CrossOrigin)',
+      ]);
+    } finally {
+      await app.close();
+    }
   });
 });

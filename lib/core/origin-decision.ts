@@ -1,0 +1,132 @@
+// Whether an origin may read a response, with the faults of user predicates as data: one that
+// throws or rejects, and an async decision that does not settle in time (SPEC §7).
+import { DEFAULT_ORIGIN_TIMEOUT, type OriginPredicate } from './options.js';
+import { listedVerdict, type OriginMatcher } from './origins.js';
+
+/** Why an origin may not read a response. */
+export type OriginRefusal =
+  /** No matcher of the policy admits the origin. */
+  | { readonly kind: 'origin'; readonly origin: string }
+  /** An async predicate had not settled after `timeout` milliseconds (`originTimeout`). */
+  | { readonly kind: 'origin-timeout'; readonly origin: string; readonly timeout: number }
+  /**
+   * A predicate threw or rejected and no other one admitted the origin. `message` is the
+   * first such error's message as the predicate wrote it: escape it before logging it.
+   */
+  | { readonly kind: 'origin-error'; readonly origin: string; readonly message: string };
+
+/** `true` when the origin may read the response, else why not. */
+export type OriginVerdict = true | OriginRefusal;
+
+/** The state of one request's run through the predicates. */
+interface PredicateRun {
+  readonly predicates: readonly OriginPredicate[];
+  readonly origin: string;
+  readonly request: unknown;
+  /** The message of the first predicate that failed, if any did. */
+  error: string | undefined;
+  /** Set once the time bound has answered: later predicates are not called for nothing. */
+  abandoned: boolean;
+}
+
+/**
+ * Decides whether `origin` may read the response. Synchronous unless a predicate returns a
+ * promise; then the promise returned always settles within `timeout` milliseconds and never
+ * rejects, so the caller needs no timer and no error handler of its own. A predicate that
+ * throws, rejects or does not settle in time refuses (fail closed); the refusal says which.
+ */
+export function checkOrigin(
+  m: OriginMatcher,
+  origin: string,
+  request: unknown,
+  timeout: number = DEFAULT_ORIGIN_TIMEOUT,
+): OriginVerdict | Promise<OriginVerdict> {
+  const listed = listedVerdict(m, origin);
+  if (listed === true) return true;
+  if (listed === false) return { kind: 'origin', origin };
+  const run: PredicateRun = { predicates: m.predicates, origin, request, error: undefined, abandoned: false };
+  const verdict = runPredicates(run, 0);
+  return verdict instanceof Promise ? withinTimeout(verdict, run, timeout) : verdict;
+}
+
+/** {@link checkOrigin} as a yes or no, for callers that do not report reasons. */
+export function isOriginAllowed(m: OriginMatcher, origin: string, request: unknown, timeout = DEFAULT_ORIGIN_TIMEOUT): boolean | Promise<boolean> {
+  const listed = listedVerdict(m, origin);
+  if (listed !== undefined) return listed;
+  const verdict = checkOrigin(m, origin, request, timeout);
+  return verdict instanceof Promise ? verdict.then((v) => v === true) : verdict === true;
+}
+
+/** Calls the predicates from `from` on, in order, until one admits the origin. */
+function runPredicates(run: PredicateRun, from: number): OriginVerdict | Promise<OriginVerdict> {
+  for (let i = from; i < run.predicates.length; i++) {
+    let result: unknown;
+    let pending: boolean;
+    try {
+      result = run.predicates[i](run.origin, run.request);
+      // Reading `then` runs user code too (a getter): it is guarded like the call.
+      pending = result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function';
+    } catch (error) {
+      run.error ??= messageOf(error);
+      continue;
+    }
+    if (result === true) return true;
+    if (pending) {
+      // Promise.resolve adopts any thenable; one whose `then` throws becomes a rejection.
+      return Promise.resolve(result as PromiseLike<unknown>).then(
+        (ok) => (ok === true ? true : next(run, i + 1)),
+        (error: unknown) => {
+          run.error ??= messageOf(error);
+          return next(run, i + 1);
+        },
+      );
+    }
+  }
+  return run.error === undefined
+    ? { kind: 'origin', origin: run.origin }
+    : { kind: 'origin-error', origin: run.origin, message: run.error };
+}
+
+function next(run: PredicateRun, from: number): OriginVerdict | Promise<OriginVerdict> {
+  // The request was already answered by the time bound: asking the store again helps no one.
+  return run.abandoned ? { kind: 'origin', origin: run.origin } : runPredicates(run, from);
+}
+
+/**
+ * Bounds an async decision. The timer is unref'd, so a pending decision never keeps the
+ * process alive (a shutdown is not held up by a hung store), and cleared as soon as the
+ * decision settles, so a fast store leaves no timer behind. The user's promise cannot be
+ * cancelled; its late answer is ignored.
+ */
+function withinTimeout(pending: Promise<OriginVerdict>, run: PredicateRun, timeout: number): Promise<OriginVerdict> {
+  return new Promise<OriginVerdict>((resolve) => {
+    const timer = setTimeout(() => {
+      run.abandoned = true;
+      resolve({ kind: 'origin-timeout', origin: run.origin, timeout });
+    }, timeout);
+    (timer as { unref?: () => void }).unref?.();
+    pending.then(
+      (verdict) => {
+        clearTimeout(timer);
+        resolve(verdict);
+      },
+      // runPredicates handles every user failure; this only keeps the promise from rejecting.
+      (error: unknown) => {
+        clearTimeout(timer);
+        resolve({ kind: 'origin-error', origin: run.origin, message: messageOf(error) });
+      },
+    );
+  });
+}
+
+/** The message of whatever a predicate threw, without letting a hostile value throw again. */
+function messageOf(error: unknown): string {
+  try {
+    if (error !== null && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
+      return (error as { message: string }).message;
+    }
+    return String(error);
+  } catch {
+    return 'a value that cannot be turned into text';
+  }
+}
