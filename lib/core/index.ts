@@ -9,5 +9,6 @@ export * from './merge.js';
 export * from './compile.js';
 export * from './resources.js';
 export * from './decide.js';
+export * from './handshake.js';
 export * from './policy-set.js';
 export * from './origin-cache.js';
