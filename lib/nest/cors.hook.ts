@@ -5,6 +5,7 @@ import { PolicySet, type CorsModuleOptions, type CrossOriginLevel, type RoutePol
 import { CORS_MODULE_OPTIONS, CROSS_ORIGIN_METADATA, ROUTE_POLICY_METADATA } from './cors.constants.js';
 import { CorsEngine, type RouteEntry } from './cors-engine.js';
 import { escapeForLog, formatRefusal } from './explain.js';
+import { findGateways, type GatewayTable } from './gateway-table.js';
 import { formatRouteTable, reportRoutes, type RoutePolicyReport } from './route-report.js';
 import { expressMatching, installExpressHook } from './platform/express.js';
 import { fastifyMatching, installFastifyHook } from './platform/fastify.js';
@@ -39,6 +40,8 @@ export class CorsHook implements OnApplicationBootstrap {
   private readonly logger = new Logger('CorsModule');
   /** @internal The per-request half; its shape may change in any release. */
   readonly engine: CorsEngine;
+  /** @internal The app's WebSocket gateways and their policies (see `CorsGateways`). */
+  readonly gateways: GatewayTable;
   private installedOn: AnyAdapter | null = null;
   private loggedHookError = false;
   private readonly debug: boolean;
@@ -52,6 +55,7 @@ export class CorsHook implements OnApplicationBootstrap {
     const policies = new PolicySet(options ?? {});
     this.engine = new CorsEngine(policies);
     this.tagControllers(discovery, policies);
+    this.gateways = findGateways(discovery, scanner, policies);
     // One error listing every problem, thrown while the app is created (SPEC §6).
     policies.assertValid();
     this.debug = options?.debug === true;
