@@ -2,6 +2,7 @@
 // the policy's headers, and refuses every handshake and upgrade from a refused Origin with 403
 // before a socket exists; a gateway without @CrossOrigin keeps its own cors option untouched.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { connect } from 'node:net';
 import { CorsModule, CorsService } from '../../lib/index.js';
 import { ADAPTERS } from '../utility/adapters.js';
 import { CaptureLogger } from '../utility/capture-logger.js';
@@ -173,5 +174,54 @@ describe.each(ADAPTERS)('socket.io gateways on $name', (adapter) => {
       expect(reports[2].sources).toMatchObject({ origins: 'gateway' });
       expect(reports[3].options).toBeNull();
     });
+  });
+});
+
+/** Sends bytes as written (Latin-1), which an HTTP client library would refuse to. */
+function rawRequest(base: string, text: string): Promise<string> {
+  const { port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.end(Buffer.from(text, 'latin1')));
+    let data = '';
+    socket.on('data', (d) => (data += d.toString('latin1')));
+    socket.on('end', () => resolve(data));
+    socket.on('error', reject);
+  });
+}
+
+describe.each(ADAPTERS)('socket.io gateways in explain mode on $name', (adapter) => {
+  it('escapes the Origin it logs, and prints the gateway table at start-up', async () => {
+    const logger = new CaptureLogger();
+    const ownPort = await freePort();
+    const g = await startGatewayApp(adapter, 'testing', CorsModule.forRoot(gatewayCorsOptions(o, true)), socketIoGateways(o, ownPort, []), ownPort, { logger });
+    try {
+      // Header values may carry obs-text bytes such as 0x85 (NEL, a line break) and 0x9b (CSI).
+      const answer = await rawRequest(g.base, 'GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n' +
+        'Origin: https://evil.example\x85\x9b31m\r\nConnection: close\r\n\r\n');
+      expect(answer).toMatch(/^HTTP\/1\.1 403 /);
+      const lines = logger.from('CorsModule');
+      const refusal = lines.filter((l) => l.startsWith('CORS refused'));
+      expect(refusal).toHaveLength(1);
+      expect(refusal[0]).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+      expect(refusal[0]).toContain('from https://evil.example\\u0085\\u009b31m (403)');
+      expect(lines).toContain('CORS policies of 4 gateways:');
+      expect(lines).toContain(`  ChatGateway (socket.io, the app's port, path default): origins=["${o.allowed}"] (policy "sockets"), allowHeaders=["x-token"] (policy "sockets"), supportsCredentials=true (policy "sockets")`);
+      expect(lines).toContain("  PlainGateway (socket.io, the app's port, path /plain): no @CrossOrigin, left to its own options");
+    } finally {
+      await g.app.close();
+    }
+  });
+
+  it('logs nothing when explain mode is off', async () => {
+    const logger = new CaptureLogger();
+    const ownPort = await freePort();
+    const g = await startGatewayApp(adapter, 'testing', CorsModule.forRoot(gatewayCorsOptions(o, false)), socketIoGateways(o, ownPort, []), ownPort, { logger });
+    try {
+      expect((await httpCall(engineUrl(g.base, 'polling'), 'GET', { origin: o.refused })).status).toBe(403);
+      expect((await openWebSocket(engineUrl(g.base, 'websocket'), o.refused)).status).toBe(403);
+      expect(logger.from('CorsModule')).toEqual([]);
+    } finally {
+      await g.app.close();
+    }
   });
 });
