@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CorsModule } from '../../lib/index.js';
 import { PAGE_ORIGIN } from '../config.js';
+import { ChatGateway } from './chat.gateway.js';
 import { GreetingsController } from './greetings.controller.js';
 import { ItemsController } from './items.controller.js';
 import { PartnerController } from './partner.controller.js';
@@ -22,5 +23,6 @@ import { SessionController } from './session.controller.js';
     }),
   ],
   controllers: [GreetingsController, PartnerController, ItemsController, SecretController, SessionController],
+  providers: [ChatGateway],
 })
 export class AppModule {}

@@ -49,7 +49,7 @@ function connectInPage(
   { extraHeaders = {}, withCredentials = true, path = '/socket.io' }: { extraHeaders?: Record<string, string>; withCredentials?: boolean; path?: string } = {},
 ): Promise<SocketOutcome> {
   return page.evaluate(({ url, transport, extraHeaders, withCredentials, path }) => new Promise<SocketOutcome>((resolve) => {
-    const { io } = window as unknown as { io: (url: string, opts: object) => any };
+    const { io } = globalThis as unknown as { io: (url: string, opts: object) => any };
     const socket = io(url, {
       transports: [transport], upgrade: false, reconnection: false, forceNew: true, timeout: 4_000,
       withCredentials, extraHeaders, path,

@@ -112,7 +112,7 @@ describe('socket.io and ws', () => {
     expect((await httpCall(engineUrl(base, 'polling'), 'GET', {})).status).toBe(200);
     const upgraded = await openWebSocket(engineUrl(base, 'websocket'));
     expect(upgraded.status).toBe(101);
-    if (upgraded.status === 101) upgraded.socket.close();
+    if (upgraded.opened) upgraded.socket.close();
     expect(seen).toEqual([false, true]);
   });
 

@@ -13,9 +13,9 @@ const o = { allowed: 'http://app.example:8080', refused: 'https://evil.example' 
 const STYLES: StartStyle[] = ['NestFactory', 'testing'];
 const ws = (base: string, path: string) => `${base.replace(/^http/, 'ws')}${path}`;
 
-async function opened(answer: Promise<UpgradeAnswer>): Promise<Extract<UpgradeAnswer, { status: 101 }>> {
+async function opened(answer: Promise<UpgradeAnswer>): Promise<Extract<UpgradeAnswer, { opened: true }>> {
   const a = await answer;
-  if (a.status !== 101) throw new Error(`expected 101, got ${a.status}`);
+  if (!a.opened) throw new Error(`expected 101, got ${a.status}`);
   return a;
 }
 

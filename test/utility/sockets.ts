@@ -62,7 +62,9 @@ export function echo(socket: Socket, payload: unknown): Promise<unknown> {
 }
 
 /** How the server answered an upgrade: 101 and an open socket, or the status it refused with. */
-export type UpgradeAnswer = { readonly status: 101; readonly socket: WebSocket } | { readonly status: number; readonly body: string };
+export type UpgradeAnswer =
+  | { readonly opened: true; readonly status: 101; readonly socket: WebSocket }
+  | { readonly opened: false; readonly status: number; readonly body: string };
 
 /** Opens a plain WebSocket with an Origin (or none), as a browser or a native client would. */
 export function openWebSocket(url: string, origin?: string): Promise<UpgradeAnswer> {
@@ -74,14 +76,14 @@ export function openWebSocket(url: string, origin?: string): Promise<UpgradeAnsw
     }, STEP_MS);
     socket.once('open', () => {
       clearTimeout(timer);
-      resolve({ status: 101, socket });
+      resolve({ opened: true, status: 101, socket });
     });
     socket.once('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
       res.on('end', () => {
         clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, body });
+        resolve({ opened: false, status: res.statusCode ?? 0, body });
       });
     });
     socket.once('error', (error) => {
