@@ -2,9 +2,12 @@
 // the policy's headers, and refuses every handshake and upgrade from a refused Origin with 403
 // before a socket exists; a gateway without @CrossOrigin keeps its own cors option untouched.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { connect } from 'node:net';
-import { CorsModule, CorsService } from '../../lib/index.js';
-import { ADAPTERS } from '../utility/adapters.js';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { connect, type AddressInfo } from 'node:net';
+import type { ServerOptions } from 'socket.io';
+import { CorsModule, CorsService, CrossOrigin } from '../../lib/index.js';
+import { ADAPTERS, createApp } from '../utility/adapters.js';
 import { CaptureLogger } from '../utility/capture-logger.js';
 import {
   gatewayCorsOptions, socketIoGateways, startGatewayApp, type Connections, type GatewayApp, type StartStyle,
@@ -78,12 +81,17 @@ describe.each(ADAPTERS)('socket.io gateways on $name', (adapter) => {
       ]);
     });
 
-    it('a refused Origin gets 403 on a polling handshake, with Vary and without CORS headers', async () => {
+    it('a refused Origin gets 403 on a polling handshake and its preflight, with Vary and without CORS headers', async () => {
       const res = await httpCall(engineUrl(g.base, 'polling'), 'GET', { origin: o.refused });
       expect(res.status).toBe(403);
       expect(res.headers['access-control-allow-origin']).toBeUndefined();
       expect(varyOf(res.headers)).toContain('origin');
       expect(JSON.parse(res.body)).toEqual({ code: 4, message: 'Forbidden' });
+      const preflight = await httpCall(engineUrl(g.base, 'polling'), 'OPTIONS', {
+        origin: o.refused, 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-token',
+      });
+      expect(preflight.status).toBe(403);
+      expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     });
 
     it('a refused Origin gets 403 on a WebSocket upgrade, before any socket exists', async () => {
@@ -222,6 +230,37 @@ describe.each(ADAPTERS)('socket.io gateways in explain mode on $name', (adapter)
       expect(logger.from('CorsModule')).toEqual([]);
     } finally {
       await g.app.close();
+    }
+  });
+});
+
+describe.each(ADAPTERS)('a custom IoAdapter on $name', (adapter) => {
+  it('a subclass overriding createIOServer (the Redis adapter recipe) gets the check too', async () => {
+    const created: number[] = [];
+    class CustomIoAdapter extends IoAdapter {
+      override createIOServer(port: number, options?: ServerOptions) {
+        created.push(port);
+        return super.createIOServer(port, options);
+      }
+    }
+    @CrossOrigin({ origins: [o.allowed] })
+    @WebSocketGateway()
+    class CustomGateway {
+      @SubscribeMessage('echo') echo(@MessageBody() body: unknown) { return { echoed: body }; }
+    }
+    const app = await createApp({ imports: [CorsModule.forRoot()], providers: [CustomGateway] }, adapter, (a) => {
+      a.useWebSocketAdapter(new CustomIoAdapter(a));
+    });
+    try {
+      await app.listen(0, '127.0.0.1');
+      const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+      expect(created).toEqual([0]);
+      expect((await openWebSocket(engineUrl(base, 'websocket'), o.refused)).status).toBe(403);
+      const socket = await connectIo(base, { transports: ['websocket'], origin: o.allowed });
+      await expect(echo(socket, 'x')).resolves.toEqual({ echoed: 'x' });
+      socket.close();
+    } finally {
+      await app.close();
     }
   });
 });
