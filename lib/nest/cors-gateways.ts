@@ -1,6 +1,7 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
-import { CorsConfigError, type OptionSources, type ResolvedCorsOptions } from '../core/index.js';
+import { CorsConfigError, type CorsModuleOptions, type OptionSources, type ResolvedCorsOptions } from '../core/index.js';
+import { CORS_MODULE_OPTIONS } from './cors.constants.js';
 import { CorsHook } from './cors.hook.js';
 import { escapeForLog, formatGatewayRefusal } from './explain.js';
 import { socketIoOriginCheck, wsOriginCheck, type GatewayReporting } from './gateway-checks.js';
@@ -66,9 +67,9 @@ export class CorsGateways implements OnApplicationBootstrap {
   private readonly debug: boolean;
   private adapterSeen = false;
 
-  constructor(hook: CorsHook, config: ApplicationConfig) {
+  constructor(@Inject(CORS_MODULE_OPTIONS) options: CorsModuleOptions, hook: CorsHook, config: ApplicationConfig) {
     this.table = hook.gateways;
-    this.debug = hook.engine.policies.moduleOptions?.debug === true;
+    this.debug = options?.debug === true;
     this.reporting = {
       onRefusal: this.debug ? (r) => this.logger.warn(formatGatewayRefusal(r)) : null,
       onError: (error) => this.logger.error(
