@@ -4,18 +4,9 @@ import { describe, expect, it } from '@jest/globals';
 import { Controller, Get, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { CorsConfigError, CorsModule, CrossOrigin } from '../../lib/index.js';
+import { CorsModule, CrossOrigin, type CorsConfigError } from '../../lib/index.js';
 import { ADAPTERS, createApp, type AdapterCase } from '../utility/adapters.js';
-
-async function startupError(build: () => Promise<unknown>): Promise<CorsConfigError> {
-  try {
-    await build();
-  } catch (e) {
-    if (e instanceof CorsConfigError) return e;
-    throw e;
-  }
-  throw new Error('start-up did not fail');
-}
+import { startupError } from '../utility/startup-error.js';
 
 const summary = (e: CorsConfigError) => e.issues.map((i) => `${i.where} ${i.option} ${i.reason}`).sort();
 
