@@ -21,7 +21,7 @@ export interface GatewayPolicyReport {
   readonly path: string | null;
   /** The socket.io namespace, or `null` for none. */
   readonly namespace: string | null;
-  /** What Nest created for it in `app.init()`; `null` before, or for an app that never connects gateways. */
+  /** What Nest created for it in `app.init()`; `null` before, or in an app context that connects no gateways. */
   readonly transport: GatewayTransport | null;
   /** `decorator` (`@CrossOrigin`) or `own` (no decorator: left to its own options, untouched). */
   readonly kind: 'decorator' | 'own';
@@ -77,7 +77,7 @@ export class CorsGateways implements OnApplicationBootstrap {
     };
     // Providers exist before app.init() connects gateways, so the adapter (the app's own, or
     // the IoAdapter Nest makes) is caught the first time Nest asks for it.
-    if (!this.table.hasPolicies || WATCHED.has(config)) return;
+    if (this.table.gateways.length === 0 || WATCHED.has(config)) return;
     WATCHED.add(config);
     watchAdapterLookups(config, (adapter) => {
       this.adapterSeen = true;

@@ -69,11 +69,6 @@ export class GatewayTable {
   serverAt(port: number, path: unknown): GatewayServer | undefined {
     return this.byKey.get(serverKey(port, path));
   }
-
-  /** Whether any gateway has `@CrossOrigin`. */
-  get hasPolicies(): boolean {
-    return this.servers.some((s) => s.policy !== null);
-  }
 }
 
 /**

@@ -166,7 +166,9 @@ describe.each(ADAPTERS)('socket.io gateways on $name', (adapter) => {
       expect(other.status).toBe(200);
       expect(other.headers['access-control-allow-origin']).toBe(o.allowed);
       expect(other.headers['access-control-allow-credentials']).toBeUndefined();
-      expect((await openWebSocket(engineUrl(g.base, 'websocket', '/plain'), o.refused)).status).toBe(101);
+      const upgraded = await openWebSocket(engineUrl(g.base, 'websocket', '/plain'), o.refused);
+      expect(upgraded.status).toBe(101);
+      if (upgraded.opened) upgraded.socket.close();
     });
 
     it('CorsService.gateways() lists every gateway with its policy and transport', () => {
@@ -259,6 +261,29 @@ describe.each(ADAPTERS)('a custom IoAdapter on $name', (adapter) => {
       const socket = await connectIo(base, { transports: ['websocket'], origin: o.allowed });
       await expect(echo(socket, 'x')).resolves.toEqual({ echoed: 'x' });
       socket.close();
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe.each(ADAPTERS)('an app whose gateways have no @CrossOrigin, on $name', (adapter) => {
+  it('leaves them alone and still reports them', async () => {
+    @WebSocketGateway({ cors: { origin: o.allowed } })
+    class OwnCorsGateway {}
+    const app = await createApp({ imports: [CorsModule.forRoot({ origins: [o.allowed] })], providers: [OwnCorsGateway] }, adapter);
+    try {
+      await app.listen(0, '127.0.0.1');
+      const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+      // forRoot lists only o.allowed, yet a refused origin still opens a socket: no policy was imposed.
+      const upgraded = await openWebSocket(engineUrl(base, 'websocket'), o.refused);
+      expect(upgraded.status).toBe(101);
+      if (upgraded.opened) upgraded.socket.close();
+      const poll = await httpCall(engineUrl(base, 'polling'), 'GET', { origin: o.allowed });
+      expect(poll.headers['access-control-allow-origin']).toBe(o.allowed);
+      expect(app.get(CorsService).gateways()).toEqual([
+        { gateway: 'OwnCorsGateway', port: 0, path: null, namespace: null, transport: 'socket.io', kind: 'own', options: null, sources: null },
+      ]);
     } finally {
       await app.close();
     }
