@@ -5,6 +5,7 @@ export { CorsHook } from './nest/cors.hook.js';
 export { CorsGuard, CorsInterceptor } from './nest/cors.enhancers.js';
 export { CorsService, type CorsExplanation } from './nest/cors.service.js';
 export type { RoutePolicyReport } from './nest/route-report.js';
+export type { GatewayPolicyReport } from './nest/cors-gateways.js';
 export type { CorsModuleAsyncOptions, CorsOptionsFactory } from './nest/cors-module-options.interface.js';
 export { CORS_MODULE_OPTIONS } from './nest/cors.constants.js';
 export {

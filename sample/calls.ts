@@ -160,3 +160,54 @@ export const SAMPLE_CALLS: readonly SampleCall[] = [
     expect: { cors: 'blocked' },
   },
 ];
+
+/**
+ * One socket the sample opens to the chat gateway (`/chat`), and what it expects. `page` runs
+ * in the page itself; `other` in a frame from the second page origin, which no policy lists.
+ */
+export interface SampleSocket {
+  readonly id: string;
+  readonly title: string;
+  readonly why: string;
+  readonly from: 'page' | 'other';
+  readonly transport: 'websocket' | 'polling';
+  /** Sent with every polling request (socket.io-client's extraHeaders), so those are preflighted. */
+  readonly extraHeaders?: Readonly<Record<string, string>>;
+  readonly expect: 'connected' | 'refused';
+}
+
+export const SAMPLE_SOCKETS: readonly SampleSocket[] = [
+  {
+    id: 'socket-websocket',
+    title: 'WebSocket from the page',
+    why: '@CrossOrigin({ origins: [page], supportsCredentials: true }) on the gateway: the upgrade is accepted, with the session cookie.',
+    from: 'page',
+    transport: 'websocket',
+    expect: 'connected',
+  },
+  {
+    id: 'socket-polling',
+    title: 'Long-polling from the page',
+    why: 'Each poll is an HTTP request with X-Sample-Client: preflighted, and answered with the gateway\'s policy.',
+    from: 'page',
+    transport: 'polling',
+    extraHeaders: { 'X-Sample-Client': 'cors-sample-page' },
+    expect: 'connected',
+  },
+  {
+    id: 'socket-other-websocket',
+    title: 'WebSocket from another origin',
+    why: 'Browsers apply no CORS to WebSockets and send the cookie anyway: the gateway answers 403 before a socket exists.',
+    from: 'other',
+    transport: 'websocket',
+    expect: 'refused',
+  },
+  {
+    id: 'socket-other-polling',
+    title: 'Long-polling from another origin',
+    why: 'The polling handshake is refused with 403 too, so no session is ever opened for that page.',
+    from: 'other',
+    transport: 'polling',
+    expect: 'refused',
+  },
+];

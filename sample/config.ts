@@ -19,16 +19,20 @@ function portFromEnv(name: string, fallback: number): number {
 
 export const API_PORT = portFromEnv('API_PORT', 3000);
 export const PAGE_PORT = portFromEnv('PAGE_PORT', 3001);
+/** A second page origin that no policy lists: it shows a refused socket. */
+export const OTHER_PAGE_PORT = portFromEnv('OTHER_PAGE_PORT', 3002);
 
-if (API_PORT === PAGE_PORT) {
-  // One port would make the page and the API the same origin, and CORS would never be used.
-  CONFIG_PROBLEMS.push(`API_PORT and PAGE_PORT must differ (both are ${API_PORT})`);
+if (new Set([API_PORT, PAGE_PORT, OTHER_PAGE_PORT]).size < 3) {
+  // One port would make two of them the same origin, and CORS would never be used.
+  CONFIG_PROBLEMS.push(`API_PORT, PAGE_PORT and OTHER_PAGE_PORT must differ (got ${API_PORT}, ${PAGE_PORT}, ${OTHER_PAGE_PORT})`);
 }
 
 // "localhost" on both sides: different ports make the two cross-origin, the shared host keeps
 // them same-site, which is what lets the session cookie travel with credentials: 'include'.
 export const API_ORIGIN = `http://localhost:${API_PORT}`;
 export const PAGE_ORIGIN = `http://localhost:${PAGE_PORT}`;
+/** Same site as the API too, so the session cookie goes with its socket attempts as well. */
+export const OTHER_PAGE_ORIGIN = `http://localhost:${OTHER_PAGE_PORT}`;
 
 /** The origins the sample's partner routes trust instead of the page. */
 export const PARTNER_ORIGINS = 'https://*.partner.example';

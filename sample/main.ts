@@ -2,8 +2,10 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './api/app.module.js';
-import { SAMPLE_CALLS } from './calls.js';
-import { ADAPTER, API_ORIGIN, API_PORT, CONFIG_PROBLEMS, PAGE_ORIGIN, PAGE_PORT, type AdapterName } from './config.js';
+import { SAMPLE_CALLS, SAMPLE_SOCKETS } from './calls.js';
+import {
+  ADAPTER, API_ORIGIN, API_PORT, CONFIG_PROBLEMS, OTHER_PAGE_ORIGIN, OTHER_PAGE_PORT, PAGE_ORIGIN, PAGE_PORT, type AdapterName,
+} from './config.js';
 import { startPageServer, type PageServer } from './page-server.js';
 
 // Loaded on demand so that a copy of this sample only needs the platform package it runs on.
@@ -57,7 +59,10 @@ async function main(): Promise<void> {
     // otherwise delay app.close() until they time out.
     api = await NestFactory.create(AppModule, await createAdapter(ADAPTER), { forceCloseConnections: true });
     await api.listen(API_PORT, 'localhost');
-    page = await startPageServer({ port: PAGE_PORT, apiOrigin: API_ORIGIN, pageOrigin: PAGE_ORIGIN, calls: SAMPLE_CALLS });
+    page = await startPageServer({
+      port: PAGE_PORT, apiOrigin: API_ORIGIN, pageOrigin: PAGE_ORIGIN, calls: SAMPLE_CALLS,
+      otherPort: OTHER_PAGE_PORT, otherOrigin: OTHER_PAGE_ORIGIN, sockets: SAMPLE_SOCKETS,
+    });
   } catch (error) {
     await closeAll();
     throw error;
@@ -72,6 +77,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`API (${platform}):  ${API_ORIGIN}`);
   console.log(`Open this page: ${PAGE_ORIGIN}`);
+  console.log(`(It frames ${OTHER_PAGE_ORIGIN}, an origin no policy lists, to show a refused socket.)`);
   console.log('');
   console.log('Use "localhost" in the address bar: 127.0.0.1 is another origin, and the API does not allow it.');
   console.log('Press Ctrl+C to stop.');
@@ -79,7 +85,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if ((error as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
-    console.error(`${(error as Error).message}: another program uses the port; pick others with API_PORT=… PAGE_PORT=…`);
+    console.error(`${(error as Error).message}: another program uses the port; pick others with API_PORT=… PAGE_PORT=… OTHER_PAGE_PORT=…`);
   } else {
     console.error(error);
   }

@@ -11,5 +11,6 @@ export * from './compile.js';
 export * from './safety.js';
 export * from './resources.js';
 export * from './decide.js';
+export * from './handshake.js';
 export * from './policy-set.js';
 export * from './origin-cache.js';

@@ -1,7 +1,7 @@
 import { DEFAULT_OPTIONS, POLICY_KEYS, type CorsOptions, type ResolvedCorsOptions } from './options.js';
 
 /** Where each key of a merged policy came from, for introspection and explanations. */
-export type OptionSource = 'default' | 'forRoot' | 'resource' | 'controller' | 'handler' | `policy:${string}`;
+export type OptionSource = 'default' | 'forRoot' | 'resource' | 'controller' | 'handler' | 'gateway' | `policy:${string}`;
 
 /** One level of the merge: the options written there and the name of that level. */
 export interface OptionLayer {

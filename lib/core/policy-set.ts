@@ -94,7 +94,7 @@ export class PolicySet {
     return matchResource(this.resources, path)?.policy ?? null;
   }
 
-  private layerOf(value: CrossOriginLevel, level: 'controller' | 'handler', where: string): OptionLayer | null {
+  private layerOf(value: CrossOriginLevel, level: 'controller' | 'handler' | 'gateway', where: string): OptionLayer | null {
     if (value === undefined || value === false) return null;
     if (typeof value === 'string') {
       const options = Object.prototype.hasOwnProperty.call(this.named, value) ? this.named[value] : undefined;
@@ -150,6 +150,17 @@ export class PolicySet {
     const where = handlerValue !== undefined ? label : className;
     const policy = compilePolicy(mergeOptions(layers), where, this.issues);
     return policy ? { kind: 'policy', policy, label } : { kind: 'disabled', label };
+  }
+
+  /**
+   * The policy of a WebSocket gateway (SPEC §8): defaults < forRoot < the gateway's
+   * `@CrossOrigin`, key by key, as a controller's; a named policy stands in for the options.
+   * `null` for `undefined`, `false` or a value that was reported as an issue.
+   */
+  gatewayPolicy(value: CrossOriginLevel, gatewayName: string): CorsPolicy | null {
+    if (value === false) return null;
+    const layer = this.layerOf(value, 'gateway', gatewayName);
+    return layer ? compilePolicy(mergeOptions([this.root, layer]), gatewayName, this.issues) : null;
   }
 
   /** Throws one `CorsConfigError` listing every issue found so far. */

@@ -6,6 +6,8 @@ import { CorsConfigError, PolicySet, type CorsModuleOptions, type CrossOriginLev
 import { CORS_MODULE_OPTIONS, CROSS_ORIGIN_METADATA, ROUTE_POLICY_METADATA } from './cors.constants.js';
 import { CorsEngine } from './cors-engine.js';
 import { escapeForLog, formatRefusal } from './explain.js';
+import { readGatewayMetadata } from './gateway-internals.js';
+import { findGateways, type GatewayTable } from './gateway-table.js';
 import { formatRouteTable, reportRoutes, versionConflicts, type RoutePolicyReport } from './route-report.js';
 import { installExpress } from './platform/express.js';
 import { installFastify } from './platform/fastify.js';
@@ -22,7 +24,6 @@ type AnyAdapter = Record<string, unknown> & { getType?(): string };
 const HOOKED = new WeakSet<object>();
 
 /** Metadata keys of other Nest packages, read (never written) to name what a class is. */
-const GATEWAY_METADATA = 'websockets:is_gateway';
 /** Every key @nestjs/graphql's `@Resolver()` writes starts so (`graphql:resolver_name`, …). */
 const GRAPHQL_METADATA_PREFIX = 'graphql:';
 
@@ -45,6 +46,8 @@ export class CorsHook implements OnApplicationBootstrap {
   private readonly logger = new Logger('CorsModule');
   /** @internal The per-request half; its shape may change in any release. */
   readonly engine: CorsEngine;
+  /** @internal The app's WebSocket gateways and their policies (see `CorsGateways`). */
+  readonly gateways: GatewayTable;
   private installedOn: AnyAdapter | null = null;
   private loggedHookError = false;
   private readonly debug: boolean;
@@ -58,6 +61,7 @@ export class CorsHook implements OnApplicationBootstrap {
     const policies = new PolicySet(options ?? {});
     this.engine = new CorsEngine(policies);
     this.tagControllers(discovery, policies);
+    this.gateways = findGateways(discovery, scanner, policies);
     this.refuseMisplaced(discovery, policies);
     // One error listing every problem, thrown while the app is created (SPEC §6).
     policies.assertValid();
@@ -118,7 +122,8 @@ export class CorsHook implements OnApplicationBootstrap {
       const type = wrapper.metatype as Function | undefined;
       if (typeof type !== 'function' || !type.prototype || seen.has(type)) continue;
       seen.add(type);
-      if (Reflect.getMetadata(GATEWAY_METADATA, type)) continue;
+      // Gateways take @CrossOrigin (SPEC §8); findGateways checks their decorators.
+      if (readGatewayMetadata(type) !== null) continue;
       const onClass = Reflect.getMetadata(CROSS_ORIGIN_METADATA, type) !== undefined;
       const methods = this.scanner.getAllMethodNames(type.prototype)
         .filter((m) => Reflect.getMetadata(CROSS_ORIGIN_METADATA, (type.prototype as Record<string, object>)[m]) !== undefined);

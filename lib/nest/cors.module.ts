@@ -2,12 +2,13 @@ import { Global, Module, type DynamicModule, type Provider } from '@nestjs/commo
 import { DiscoveryModule } from '@nestjs/core';
 import type { CorsModuleOptions } from '../core/index.js';
 import { CORS_MODULE_OPTIONS } from './cors.constants.js';
+import { CorsGateways } from './cors-gateways.js';
 import { CorsHook } from './cors.hook.js';
 import type { CorsModuleAsyncOptions, CorsOptionsFactory } from './cors-module-options.interface.js';
 import { CorsService } from './cors.service.js';
 import { CorsGuard, CorsInterceptor } from './cors.enhancers.js';
 
-const PROVIDERS: Provider[] = [CorsHook, CorsService, CorsGuard, CorsInterceptor];
+const PROVIDERS: Provider[] = [CorsHook, CorsGateways, CorsService, CorsGuard, CorsInterceptor];
 
 /**
  * App-wide CORS with Flask-CORS semantics. Import it once in the root module: it answers

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { OptionSources, ResolvedCorsOptions } from '../core/index.js';
+import { CorsGateways, type GatewayPolicyReport } from './cors-gateways.js';
 import { CorsHook } from './cors.hook.js';
 import { formatRefusal } from './explain.js';
 import type { RoutePolicyReport } from './route-report.js';
@@ -11,7 +12,10 @@ import type { RoutePolicyReport } from './route-report.js';
  */
 @Injectable()
 export class CorsService {
-  constructor(private readonly hook: CorsHook) {}
+  constructor(
+    private readonly hook: CorsHook,
+    private readonly gatewayPolicies: CorsGateways,
+  ) {}
 
   /**
    * The policy that applies to a request (method, URL and optionally Host), or `null` when it
@@ -42,6 +46,14 @@ export class CorsService {
   /** Every route Nest registered, with its effective policy and where each value came from. */
   routes(): RoutePolicyReport[] {
     return this.hook.routeReports();
+  }
+
+  /**
+   * Every `@WebSocketGateway` with its policy (`@CrossOrigin` merged over forRoot), its port,
+   * path and namespace, and the transport Nest created for it in `app.init()` (SPEC §8).
+   */
+  gateways(): GatewayPolicyReport[] {
+    return this.gatewayPolicies.reports();
   }
 }
 

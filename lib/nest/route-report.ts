@@ -63,11 +63,7 @@ export function formatRouteTable(reports: readonly RoutePolicyReport[]): string[
       lines.push(`${head}: no CORS (${r.kind === 'disabled' ? '@CrossOrigin(false)' : 'no resources entry matches'})`);
       continue;
     }
-    const sources = r.sources;
-    const set = (Object.keys(sources) as (keyof typeof sources)[])
-      .filter((k) => sources[k] !== 'default')
-      .map((k) => `${k}=${describeOption(r.options![k])} (${describeSource(sources[k])})`);
-    lines.push(`${head} [${r.policy}]: ${set.length ? set.join(', ') : 'defaults'}`);
+    lines.push(`${head} [${r.policy}]: ${describeOptions(r.options, r.sources)}`);
   }
   return lines;
 }
@@ -93,4 +89,12 @@ export function versionConflicts(engine: CorsEngine): string[] {
     lines.push(`${key}: its versions (${group.labels.join(', ')}) have different CORS policies; a preflight carries no version, so it gets only what all of them allow`);
   }
   return lines;
+}
+
+/** The options of a policy that differ from the defaults, each with where it was written. */
+export function describeOptions(options: ResolvedCorsOptions, sources: OptionSources): string {
+  const set = (Object.keys(sources) as (keyof OptionSources)[])
+    .filter((k) => sources[k] !== 'default')
+    .map((k) => `${k}=${describeOption(options[k])} (${describeSource(sources[k])})`);
+  return set.length ? set.join(', ') : 'defaults';
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CorsModule } from '../../lib/index.js';
 import { PAGE_ORIGIN } from '../config.js';
+import { ChatGateway } from './chat.gateway.js';
 import { ExplainController } from './explain.controller.js';
 import { GreetingsController } from './greetings.controller.js';
 import { ItemsController } from './items.controller.js';
@@ -23,5 +24,6 @@ import { SessionController } from './session.controller.js';
     }),
   ],
   controllers: [ExplainController, GreetingsController, PartnerController, ItemsController, SecretController, SessionController],
+  providers: [ChatGateway],
 })
 export class AppModule {}

@@ -7,9 +7,10 @@ interface HeaderSetter {
   header(name: string, value: string): unknown;
 }
 
-const COOKIE = 'sample_session';
+/** The session cookie's name; the chat gateway reads it from the socket's handshake too. */
+export const COOKIE = 'sample_session';
 
-function readCookie(header: string | undefined, name: string): string | null {
+export function readCookie(header: string | undefined, name: string): string | null {
   for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq !== -1 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());

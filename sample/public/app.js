@@ -1,5 +1,7 @@
 // Runs every call of /calls.json against the API with fetch and shows what the browser let
-// the script see. Plain browser JavaScript: no build step, no external assets.
+// the script see, then opens the chat gateway's socket from this page and from another
+// origin. Plain browser JavaScript: no build step, no external assets.
+import { trySocket } from './sockets.js';
 
 const MAX_BODY = 400;
 
@@ -145,6 +147,78 @@ async function runAll(config) {
   button.disabled = false;
 }
 
+/** Loads the other origin's page in a frame and resolves with a function that runs one socket there. */
+function otherOrigin(config) {
+  return new Promise((resolve) => {
+    const pending = new Map();
+    window.addEventListener('message', (event) => {
+      if (event.origin !== config.otherOrigin) return;
+      if (event.data?.type === 'other-ready') {
+        resolve((socket) => new Promise((done) => {
+          pending.set(socket.id, done);
+          frame.contentWindow.postMessage({ type: 'try-socket', id: socket.id }, config.otherOrigin);
+        }));
+      } else if (event.data?.type === 'socket-outcome') {
+        pending.get(event.data.id)?.(event.data.outcome);
+        pending.delete(event.data.id);
+      }
+    });
+    const frame = el('iframe', { src: `${config.otherOrigin}/other.html`, title: 'another origin', hidden: '' });
+    $('#other-frame').append(frame);
+  });
+}
+
+function renderSocket(row, cell, socket, outcome) {
+  cell.replaceChildren();
+  row.classList.remove('pending');
+  const shown = outcome.result === 'connected' ? 'allowed' : 'blocked';
+  row.classList.add(shown);
+  row.dataset.outcome = outcome.result;
+  if (outcome.result === 'connected') {
+    const { echoed, session, transport } = outcome.reply ?? {};
+    cell.append(el('div', { class: 'verdict' }, `connected over ${transport}`));
+    cell.append(el('div', { class: 'detail' }, `reply: ${formatBody(JSON.stringify(echoed ?? null))}`));
+    cell.append(el('div', { class: 'detail' }, `session the gateway saw: ${session ?? '(no cookie)'}`));
+  } else {
+    cell.append(el('div', { class: 'verdict' }, outcome.result === 'refused' ? 'refused' : 'failed'));
+    cell.append(el('div', { class: 'detail' }, outcome.error));
+  }
+  const ok = outcome.result === socket.expect;
+  row.dataset.match = ok ? 'yes' : 'no';
+  row.classList.toggle('mismatch', !ok);
+  cell.append(el('span', { class: 'match' }, ok ? '✓ as expected' : '✗ not what the sample expects'));
+  return ok;
+}
+
+async function runSockets(config, runOther) {
+  const summary = $('#socket-summary');
+  summary.dataset.state = 'running';
+  summary.textContent = 'Opening sockets…';
+  const body = $('#sockets tbody');
+  body.replaceChildren();
+  let good = 0;
+  for (const socket of config.sockets) {
+    const cell = el('td', { class: 'outcome' }, el('div', { class: 'verdict' }, 'waiting…'));
+    const from = socket.from === 'page' ? config.pageOrigin : config.otherOrigin;
+    const row = el(
+      'tr',
+      { class: 'pending', 'data-socket-id': socket.id, 'data-expected': socket.expect, 'data-outcome': 'pending' },
+      el('td', {}, el('div', { class: 'title' }, socket.title), el('div', { class: 'why' }, socket.why)),
+      el('td', {}, el('code', {}, from)),
+      el('td', {}, socket.transport, socket.extraHeaders ? el('div', { class: 'detail' }, `extraHeaders: ${Object.keys(socket.extraHeaders).join(', ')}`) : null),
+      el('td', {}, socket.expect),
+      cell,
+    );
+    body.append(row);
+    const outcome = socket.from === 'page' ? await trySocket(config.api, socket) : await runOther(socket);
+    if (renderSocket(row, cell, socket, outcome)) good += 1;
+  }
+  summary.dataset.state = 'done';
+  summary.dataset.good = String(good);
+  summary.dataset.total = String(config.sockets.length);
+  summary.textContent = `${good} of ${config.sockets.length} sockets as expected.`;
+}
+
 async function start() {
   const response = await fetch('/calls.json', { cache: 'no-store' });
   const config = await response.json();
@@ -157,8 +231,17 @@ async function start() {
       `open ${config.pageOrigin} instead, or most calls will be blocked.`;
     warning.hidden = false;
   }
-  $('#run').addEventListener('click', () => runAll(config));
-  await runAll(config);
+  $('#other-origin').textContent = config.otherOrigin;
+  const other = otherOrigin(config);
+  const runBoth = async () => {
+    await runAll(config);
+    $('#run').disabled = true;
+    // After the calls: the login call has set the session cookie the sockets carry.
+    await runSockets(config, await other);
+    $('#run').disabled = false;
+  };
+  $('#run').addEventListener('click', () => runBoth());
+  await runBoth();
 }
 
 start().catch((error) => {

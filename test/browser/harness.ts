@@ -14,18 +14,29 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 20_000 });
 }
 
+/** Files a page server hands out besides its page, by path; its scripts are loaded by the page. */
+export type PageAssets = Readonly<Record<string, { readonly type: string; readonly body: string | Buffer }>>;
+
 /**
- * A server that only hands out an empty HTML document, so a page gets a real origin to run
- * fetch() from. The API it calls lives elsewhere, which is what makes the calls cross-origin.
+ * A server that only hands out an empty HTML document (and any `assets`), so a page gets a
+ * real origin to run fetch() from. The API it calls lives elsewhere, which is what makes the
+ * calls cross-origin.
  */
-export async function startPageServer(): Promise<{ port: number; close(): Promise<void> }> {
+export async function startPageServer(assets: PageAssets = {}): Promise<{ port: number; close(): Promise<void> }> {
+  const head = Object.keys(assets).filter((path) => path.endsWith('.js')).map((path) => `<script src="${path}"></script>`).join('');
   const server = createServer((req, res) => {
+    const asset = req.url && Object.hasOwn(assets, req.url) ? assets[req.url] : undefined;
+    if (asset) {
+      res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-store' });
+      res.end(asset.body);
+      return;
+    }
     if (req.url === '/favicon.ico') {
       res.writeHead(404).end();
       return;
     }
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end('<!doctype html><html><head><title>cors page</title></head><body></body></html>');
+    res.end(`<!doctype html><html><head><title>cors page</title>${head}</head><body></body></html>`);
   });
   const port = await listenOn(server);
   return { port, close: () => closeServer(server) };

@@ -9,20 +9,11 @@ import request from 'supertest';
 import { CorsConfigError, CorsModule, CrossOrigin } from '../../lib/index.js';
 import { INVALID_CASES } from '../core/cases/validation.cases.js';
 import { ADAPTERS, createApp } from '../utility/adapters.js';
+import { startupError } from '../utility/startup-error.js';
 
 @Controller('plain')
 class PlainController {
   @Get() get() { return 'ok'; }
-}
-
-async function startupError(build: () => Promise<unknown>): Promise<CorsConfigError> {
-  try {
-    await build();
-  } catch (e) {
-    if (e instanceof CorsConfigError) return e;
-    throw e;
-  }
-  throw new Error('start-up did not fail');
 }
 
 describe('start-up validation through CorsModule.forRoot', () => {

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import type { IncomingMessage, Server } from 'node:http';
+import { NestFactory } from '@nestjs/core';
+import type { Browser } from 'playwright-core';
+import { ADAPTERS } from '../utility/adapters.js';
+import { freePort } from '../utility/sockets.js';
+import { launchBrowser } from './harness.js';
+
+// The sample as a user sees it: its page in Chromium, every call and socket as the sample
+// itself expects, on both adapters. The sample reads its ports when its modules load, so
+// they are set first and the modules imported after.
+
+jest.setTimeout(30_000);
+
+let browser: Browser;
+let sample: {
+  AppModule: typeof import('../../sample/api/app.module.js').AppModule;
+  config: typeof import('../../sample/config.js');
+  calls: typeof import('../../sample/calls.js');
+  startPageServer: typeof import('../../sample/page-server.js').startPageServer;
+};
+
+beforeAll(async () => {
+  const [api, page, other] = [await freePort(), await freePort(), await freePort()];
+  Object.assign(process.env, { API_PORT: String(api), PAGE_PORT: String(page), OTHER_PAGE_PORT: String(other), CORS_DEBUG: '0' });
+  const [{ AppModule }, config, calls, { startPageServer }] = await Promise.all([
+    import('../../sample/api/app.module.js'),
+    import('../../sample/config.js'),
+    import('../../sample/calls.js'),
+    import('../../sample/page-server.js'),
+    launchBrowser().then((b) => (browser = b)),
+  ]);
+  sample = { AppModule, config, calls, startPageServer };
+}, 30_000);
+
+afterAll(() => browser?.close());
+
+describe.each(ADAPTERS)('the sample on $name', (adapter) => {
+  let api: INestApplication;
+  let pages: { close(): Promise<void> };
+  /** socket.io requests and upgrades as the API's server received them, before any library code. */
+  const reached: { kind: 'request' | 'upgrade'; origin: string | undefined; cookie: string | undefined }[] = [];
+  beforeAll(async () => {
+    const c = sample.config;
+    expect(c.CONFIG_PROBLEMS).toEqual([]);
+    api = await NestFactory.create(sample.AppModule, adapter.create() as never, { logger: false, forceCloseConnections: true });
+    // After init: engine.io takes over the server's request listeners when it attaches.
+    await api.init();
+    const server = api.getHttpServer() as Server;
+    const record = (kind: 'request' | 'upgrade') => (req: IncomingMessage) => {
+      if (req.url?.startsWith('/socket.io/')) reached.push({ kind, origin: req.headers.origin, cookie: req.headers.cookie });
+    };
+    server.on('request', record('request'));
+    server.on('upgrade', record('upgrade'));
+    await api.listen(c.API_PORT, 'localhost');
+    pages = await sample.startPageServer({
+      port: c.PAGE_PORT, apiOrigin: c.API_ORIGIN, pageOrigin: c.PAGE_ORIGIN, calls: sample.calls.SAMPLE_CALLS,
+      otherPort: c.OTHER_PAGE_PORT, otherOrigin: c.OTHER_PAGE_ORIGIN, sockets: sample.calls.SAMPLE_SOCKETS,
+    });
+  }, 30_000);
+  afterAll(async () => {
+    await pages?.close();
+    await api?.close();
+  });
+
+  it('shows every call and every socket as the sample expects: a round trip from the page, a refused origin', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${sample.config.PAGE_ORIGIN}/`);
+      await page.waitForSelector('#socket-summary[data-state="done"]', { timeout: 20_000 });
+      const calls = await page.$$eval('#results tbody tr', (rows) => rows.map((r) => [r.getAttribute('data-call-id'), r.getAttribute('data-match')]));
+      expect(calls).toEqual(sample.calls.SAMPLE_CALLS.map((c) => [c.id, 'yes']));
+      const sockets = await page.$$eval('#sockets tbody tr', (rows) =>
+        rows.map((r) => [r.getAttribute('data-socket-id'), r.getAttribute('data-outcome'), r.querySelector('.outcome')?.textContent ?? '']));
+      expect(sockets.map(([id, outcome]) => [id, outcome])).toEqual(sample.calls.SAMPLE_SOCKETS.map((s) => [s.id, s.expect]));
+      // The page's sockets carried the session the login call opened; the other origin's were refused.
+      const session = (await page.$eval('#results tr[data-call-id="credentials-login"] .body', (e) => e.textContent ?? '')).match(/"session":"([^"]+)"/)?.[1];
+      expect(session).toBeTruthy();
+      for (const [id, , text] of sockets) {
+        if (id!.startsWith('socket-other')) expect(text).toMatch(/^refused(xhr poll error|websocket error)/);
+        else expect(text).toContain(`session the gateway saw: ${session}`);
+      }
+      // The other origin's attempts did reach the API, session cookie included: the refusal is
+      // the gateway's 403, not the browser or the page's CSP holding them back.
+      const fromOther = reached.filter((r) => r.origin === sample.config.OTHER_PAGE_ORIGIN);
+      expect(fromOther.map((r) => r.kind).sort()).toEqual(['request', 'upgrade']);
+      for (const r of fromOther) expect(r.cookie).toContain(`sample_session=${session}`);
+    } finally {
+      await context.close();
+    }
+  });
+});
