@@ -66,8 +66,11 @@ export interface RouteEntry {
   readonly canonicalPrefix?: { readonly text: string; readonly segments: number };
   /** Host patterns of a host-bound controller (`@Controller({ host })`), compiled as Nest does. */
   readonly hosts: readonly RegExp[] | null;
-  /** Served only for some versions, read from the request (header, media type, custom). */
-  readonly versioned: boolean;
+  /**
+   * Served only for these versions, read from the request (header, media type, custom
+   * versioning), or `null`: served whatever the version.
+   */
+  readonly versions: readonly string[] | null;
 }
 
 /** Whether a host-bound handler's filter lets `hostname` through (Nest's `applyHostFilter`). */
@@ -96,6 +99,7 @@ export interface RouteFinder {
 }
 
 const NONE: Resolved = Object.freeze({ policy: null, label: 'none' });
+const FOREIGN_ROUTE: RoutePolicy = Object.freeze({ kind: 'resources', label: 'route' });
 const NO_ROUTE: readonly (RouteEntry | undefined)[] = Object.freeze([undefined]);
 
 /** The leading static segments of a route path (before any `:`, `*`, `{` or `(`). */
@@ -166,24 +170,37 @@ export class CorsEngine {
    * The entry of a Nest handler registered at `path`, with its policy decided now wherever
    * the request path cannot change it. `caseSensitive` is the router's own setting.
    */
-  entryFor(route: RoutePolicy, method: string, path: string, caseSensitive: boolean, hosts: readonly RegExp[] | null, versioned = false): RouteEntry {
+  entryFor(route: RoutePolicy, method: string, path: string, caseSensitive: boolean, hosts: readonly RegExp[] | null, versions: readonly string[] | null = null): RouteEntry {
+    const entry = this.entryOf(route, path, caseSensitive, hosts, versions);
+    this.records.push({ method, path, entry });
+    return entry;
+  }
+
+  /**
+   * The entry of a route no Nest controller registered (GraphQL, static files, `app.use(path,
+   * …)`): the `resources` policy, matched with the route's own spelling of its leading
+   * segments on a case-insensitive router, as for an undecorated Nest route.
+   */
+  foreignEntry(path: string, caseSensitive: boolean): RouteEntry {
+    return this.entryOf(FOREIGN_ROUTE, path, caseSensitive, null, null);
+  }
+
+  private entryOf(route: RoutePolicy, path: string, caseSensitive: boolean, hosts: readonly RegExp[] | null, versions: readonly string[] | null): RouteEntry {
     let entry: RouteEntry;
-    if (route.kind === 'policy') entry = { route, hosts, versioned, fixed: Object.freeze({ policy: route.policy, label: route.label }) };
-    else if (route.kind === 'disabled') entry = { route, hosts, versioned, fixed: Object.freeze({ policy: null, label: route.label }) };
-    else if (this.policies.everywhere !== null) entry = { route, hosts, versioned, fixed: this.fromResources(this.policies.everywhere) };
+    if (route.kind === 'policy') entry = { route, hosts, versions, fixed: Object.freeze({ policy: route.policy, label: route.label }) };
+    else if (route.kind === 'disabled') entry = { route, hosts, versions, fixed: Object.freeze({ policy: null, label: route.label }) };
+    else if (this.policies.everywhere !== null) entry = { route, hosts, versions, fixed: this.fromResources(this.policies.everywhere) };
     else if (!/[:*{(]/.test(path)) {
       // A static undecorated route gets its resource policy from its own path, so a
       // case-insensitive router cannot hand "/ADMIN" the policy of a less specific pattern.
-      entry = { route, hosts, versioned, fixed: this.fromResources(this.policies.resourcePolicy(normalizeRequestPath(path))) };
+      entry = { route, hosts, versions, fixed: this.fromResources(this.policies.resourcePolicy(normalizeRequestPath(path))) };
     } else {
       const leading = caseSensitive ? [] : leadingSegments(path.startsWith('/') ? path : `/${path}`);
       entry = leading.length > 0
-        ? { route, hosts, versioned, fixed: undefined, canonicalPrefix: { text: `/${leading.join('/')}`, segments: leading.length } }
-        : { route, hosts, versioned, fixed: undefined };
+        ? { route, hosts, versions, fixed: undefined, canonicalPrefix: { text: `/${leading.join('/')}`, segments: leading.length } }
+        : { route, hosts, versions, fixed: undefined };
     }
-    Object.freeze(entry);
-    this.records.push({ method, path, entry });
-    return entry;
+    return Object.freeze(entry);
   }
 
   /** The policy for a request the framework routed to `entry` (`undefined`: not a Nest handler). */

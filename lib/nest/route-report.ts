@@ -76,7 +76,7 @@ export function formatRouteTable(reports: readonly RoutePolicyReport[]): string[
 export function versionConflicts(engine: CorsEngine): string[] {
   const groups = new Map<string, { labels: string[]; policies: Set<unknown> }>();
   for (const { method, path, entry } of engine.routes) {
-    if (!entry.versioned) continue;
+    if (entry.versions === null) continue;
     const key = `${method} ${path}`;
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { labels: [], policies: new Set() }));

@@ -19,10 +19,10 @@ interface Candidate {
   /** Position in the router stack: Express tries layers in this order. */
   readonly index: number;
   readonly layer: ExpressLayer;
-  /** The Nest handler's entry; `undefined` for a foreign layer. */
-  readonly entry: RouteEntry | undefined;
-  /** The registered path: version handlers of one path share it. */
-  readonly rawPath: unknown;
+  /** The Nest handler's entry, or a foreign layer's (the `resources` policy). */
+  readonly entry: RouteEntry;
+  /** Whether a Nest controller registered it. */
+  readonly nest: boolean;
 }
 
 interface Node {
@@ -55,23 +55,26 @@ export class ExpressRouteIndex {
     stack: readonly ExpressLayer[],
     /** The entry of a Nest route layer, found by the handler the library put first in it. */
     entryOf: (layer: ExpressLayer) => RouteEntry | undefined,
+    /** The entry of a foreign layer: the `resources` policy of the paths it is mounted on. */
+    foreignEntryOf: (layer: ExpressLayer) => RouteEntry,
     /** Functions that pass every request on: the library's hook, Nest middleware. */
     passesOn: (handle: Function) => boolean,
   ) {
     stack.forEach((layer, index) => {
       if (passesOn(layer.handle) || layer.handle.length === 4 /* error handler */) return;
-      const entry = layer.route ? entryOf(layer) : undefined;
+      const nestEntry = layer.route ? entryOf(layer) : undefined;
       // Root-mounted middleware (`app.use(fn)`) passes requests on, by far most often.
       if (!layer.route && layer.slash) return;
       // A route made only of Nest middleware (`forRoutes(Controller)` binds it per method).
-      if (layer.route && entry === undefined && layer.route.stack.every((l) => passesOn(l.handle))) return;
+      if (layer.route && nestEntry === undefined && layer.route.stack.every((l) => passesOn(l.handle))) return;
+      const entry = nestEntry ?? foreignEntryOf(layer);
       let node = this.root;
       for (const segment of prefixOf(layer.rawPath)) {
         let child = node.children.get(segment);
         if (!child) node.children.set(segment, (child = newNode()));
         node = child;
       }
-      node.candidates.push({ index, layer, entry, rawPath: layer.rawPath });
+      node.candidates.push({ index, layer, entry, nest: nestEntry !== undefined });
     });
   }
 
@@ -81,45 +84,63 @@ export class ExpressRouteIndex {
 
   /**
    * The entries Express would dispatch (method, path, hostname) to, as {@link RouteFinder}
-   * answers: `[undefined]` for a foreign layer, `[]` for none; for Nest routes, the first
-   * match and then the handlers registered on the same path after it, which serve instead
-   * when a version filter passes the request on.
+   * answers: `[]` when no layer serves (a 404, or a path Express's matcher rejects: a 400).
+   * When the first is a version handler, the layers after it that serve when its version
+   * filter passes the request on follow, up to the first that serves whatever the version;
+   * handlers whose versions earlier ones already cover can never serve and are left out.
    */
-  candidates(method: string, path: string, hostname: string | undefined): (RouteEntry | undefined)[] {
+  candidates(method: string, path: string, hostname: string | undefined): RouteEntry[] {
     let best: Candidate | undefined;
-    const seen: Node[] = [];
+    const trail: Node[] = [];
     let node: Node | undefined = this.root;
     let start = 1;
-    while (node) {
-      seen.push(node);
-      for (const c of node.candidates) {
-        if (best && c.index > best.index) break;
-        if (this.serves(c, method, path, hostname)) {
-          best = c;
-          break;
+    try {
+      while (node) {
+        trail.push(node);
+        for (const c of node.candidates) {
+          if (best && c.index > best.index) break;
+          if (this.serves(c, method, path, hostname)) {
+            best = c;
+            break;
+          }
         }
+        if (start >= path.length) break;
+        let end = path.indexOf('/', start);
+        if (end === -1) end = path.length;
+        node = node.children.get(path.slice(start, end).toLowerCase());
+        start = end + 1;
       }
-      if (start >= path.length) break;
-      let end = path.indexOf('/', start);
-      if (end === -1) end = path.length;
-      node = node.children.get(path.slice(start, end).toLowerCase());
-      start = end + 1;
+      if (!best) return [];
+      if (!best.nest || best.entry.versions === null) return [best.entry];
+      return this.versionCandidates(best, trail, method, path, hostname);
+    } catch {
+      // Express's matcher throws on a malformed escape ("/a/%zz"): Express answers 400 itself.
+      return [];
     }
-    if (!best) return [];
-    if (best.entry === undefined) return [undefined];
+  }
+
+  private versionCandidates(best: Candidate, trail: readonly Node[], method: string, path: string, hostname: string | undefined): RouteEntry[] {
+    const later: Candidate[] = [];
+    for (const n of trail) for (const c of n.candidates) if (c.index > best.index && this.serves(c, method, path, hostname)) later.push(c);
+    later.sort((a, b) => a.index - b.index);
     const found = [best.entry];
-    if (!best.entry.versioned) return found;
-    for (const n of seen) {
-      for (const c of n.candidates) {
-        if (c.index > best.index && c.entry?.versioned && c.rawPath === best.rawPath && this.serves(c, method, path, hostname)) found.push(c.entry);
+    const covered = new Set(best.entry.versions);
+    for (const c of later) {
+      const versions = c.nest ? c.entry.versions : null;
+      if (versions === null) {
+        found.push(c.entry);
+        break;
       }
+      if (versions.every((v) => covered.has(v))) continue;
+      for (const v of versions) covered.add(v);
+      found.push(c.entry);
     }
     return found;
   }
 
   private serves(c: Candidate, method: string, path: string, hostname: string | undefined): boolean {
     if (!ExpressRouteIndex.handles(c, method)) return false;
-    if (c.entry !== undefined && !servesHost(c.entry, hostname)) return false;
+    if (!servesHost(c.entry, hostname)) return false;
     return c.layer.match(path) !== false;
   }
 }

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import parseUrl from 'parseurl';
-import { CorsEngine, type CorsOutcome, type RouteEntry } from '../cors-engine.js';
+import { CorsEngine, servesHost, type CorsOutcome, type RouteEntry } from '../cors-engine.js';
 import { ExpressRouteIndex, type ExpressLayer } from '../route-table.js';
-import { interceptNestRoutes, markNestMiddleware } from './nest-routes.js';
+import { interceptNestRoutes, interceptNotFound, markNestMiddleware } from './nest-routes.js';
 import { appliedOutcome, applyHeaders, endPreflight, guardResponses } from './node-response.js';
 import type { PlatformHooks } from './platform.js';
 import { whenDecided } from './when-decided.js';
@@ -70,6 +70,8 @@ export function installExpress(adapter: ExpressLikeAdapter, engine: CorsEngine, 
           }
           return undefined;
         },
+        // A mounted handler serves its path and everything under it.
+        (layer) => engine.foreignEntry(typeof layer.rawPath !== 'string' ? '/*' : layer.route ? layer.rawPath : `${layer.rawPath.replace(/\/$/, '')}/*`, caseSensitive),
         (handle) => handle === first || nestMiddleware.has(handle) || confirmers.has(handle),
       );
     }
@@ -101,21 +103,28 @@ export function installExpress(adapter: ExpressLikeAdapter, engine: CorsEngine, 
     decide(req, res, next, outcome);
   };
 
+  /** Decides again for `entry` (`null`: no handler) when Express did not go where predicted. */
+  const redecide = (req: IncomingMessage, res: ServerResponse, entry: RouteEntry | null, next: Next) => {
+    const predicted = (res as PredictedResponse)[kPredicted];
+    // The guess was right (the usual case), or the hook never saw this request.
+    if (predicted === entry || predicted === undefined || CorsEngine.preflightMethod(req.method, req.headers)) return next();
+    (res as PredictedResponse)[kPredicted] = entry;
+    let outcome: CorsOutcome | Promise<CorsOutcome>;
+    try {
+      outcome = engine.decideActual(entry ?? undefined, req.method!, parseUrl(req)?.pathname ?? '/', req.headers, req);
+    } catch (error) {
+      hooks.onError(error);
+      return next();
+    }
+    decide(req, res, next, outcome);
+  };
+
   /** Runs first in a Nest route, when Express dispatches the request there. */
   const confirmerFor = (entry: RouteEntry): Middleware => {
     const confirm: Middleware = function nestCrossOriginRoute(req, res, next) {
-      const predicted = (res as PredictedResponse)[kPredicted];
-      // The guess was right (the usual case), or the hook never saw this request.
-      if (predicted === entry || predicted === undefined || CorsEngine.preflightMethod(req.method, req.headers)) return next();
-      (res as PredictedResponse)[kPredicted] = entry;
-      let outcome: CorsOutcome | Promise<CorsOutcome>;
-      try {
-        outcome = engine.decideActual(entry, req.method!, parseUrl(req)?.pathname ?? '/', req.headers, req);
-      } catch (error) {
-        hooks.onError(error);
-        return next();
-      }
-      decide(req, res, next, outcome);
+      // Nest's host filter, right after, passes a request for another host on.
+      if (!servesHost(entry, hostnameOf(req))) return next();
+      redecide(req, res, entry, next);
     };
     confirmers.set(confirm, entry);
     return confirm;
@@ -126,7 +135,15 @@ export function installExpress(adapter: ExpressLikeAdapter, engine: CorsEngine, 
   markNestMiddleware(adapter as never, nestMiddleware);
   interceptNestRoutes(adapter as never, (route, add) => {
     const nest = hooks.nestRoute(route.handler);
-    const entry = engine.entryFor(nest.route, route.method, route.path, caseSensitive, nest.hosts, route.versioned);
+    const entry = engine.entryFor(nest.route, route.method, route.path, caseSensitive, nest.hosts, route.versions);
     return add(confirmerFor(entry));
+  });
+  // Nest's 404 (a host or version filter passed the request on): the resources policy.
+  interceptNotFound(adapter as never, (req, res, proceed) => {
+    let result: unknown;
+    redecide(req as IncomingMessage, res as ServerResponse, null, () => {
+      result = proceed();
+    });
+    return result;
   });
 }

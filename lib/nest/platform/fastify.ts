@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import FindMyWay from 'find-my-way';
 import { CorsEngine, servesHost, targetPath, type CorsOutcome, type RouteEntry } from '../cors-engine.js';
-import { interceptNestRoutes } from './nest-routes.js';
+import { interceptNestRoutes, interceptNotFound } from './nest-routes.js';
 import { deferHeaders, endPreflight } from './node-response.js';
 import type { PlatformHooks } from './platform.js';
 import { whenDecided } from './when-decided.js';
@@ -40,8 +40,11 @@ interface FastifyLikeAdapter {
   getRequestHostname?(request: unknown): string | undefined;
 }
 
-/** The key of a Nest handler's entry in its Fastify route's `config`. */
+/** The key of a route's entry in its Fastify route's `config`. */
 const kEntry = Symbol('nest-cross-origin.entry');
+/** The route entry the hook decided a request for (`undefined`: none, or a 404 already). */
+const kDecided = Symbol('nest-cross-origin.decided');
+type DecidedRequest = IncomingMessage & { [kDecided]?: RouteEntry };
 
 /** The handlers registered on one (method, path): several when versions tell them apart. */
 interface Store {
@@ -113,7 +116,7 @@ export function installFastify(adapter: FastifyLikeAdapter, engine: CorsEngine, 
 
   interceptNestRoutes(adapter as never, (route, add) => {
     const nest = hooks.nestRoute(route.handler);
-    registering = engine.entryFor(nest.route, route.method, route.path, caseSensitive, nest.hosts, route.versioned);
+    registering = engine.entryFor(nest.route, route.method, route.path, caseSensitive, nest.hosts, route.versions);
     try {
       return add();
     } finally {
@@ -123,11 +126,11 @@ export function installFastify(adapter: FastifyLikeAdapter, engine: CorsEngine, 
   // Fastify calls `onRoute` synchronously inside the `route()` call Nest makes; the HEAD
   // route it adds for a GET later comes with the same handler.
   instance.addHook('onRoute', (options) => {
-    const entry = registering ?? byHandler.get(options.handler);
-    if (entry !== undefined) {
-      byHandler.set(options.handler, entry);
-      options.config = { ...options.config, [kEntry]: entry };
-    }
+    let entry = registering ?? byHandler.get(options.handler);
+    if (entry !== undefined) byHandler.set(options.handler, entry);
+    // A route no Nest controller registered: the resources policy of the path it serves.
+    else entry = engine.foreignEntry(options.url, caseSensitive);
+    options.config = { ...options.config, [kEntry]: entry };
     const methods = Array.isArray(options.method) ? options.method : [options.method];
     for (const method of methods) preflights.add(method, options.url, options.constraints?.host, entry);
   });
@@ -148,6 +151,7 @@ export function installFastify(adapter: FastifyLikeAdapter, engine: CorsEngine, 
       } else {
         let entry = request.is404 ? undefined : (request.routeOptions.config?.[kEntry] as RouteEntry | undefined);
         if (entry !== undefined && !servesHost(entry, hostname)) entry = undefined;
+        (raw as DecidedRequest)[kDecided] = entry;
         outcome = engine.decideActual(entry, raw.method!, targetPath(raw.url!), request.headers, request);
       }
     } catch (error) {
@@ -158,6 +162,27 @@ export function installFastify(adapter: FastifyLikeAdapter, engine: CorsEngine, 
     else if (!write(reply, outcome)) done();
   };
   instance.addHook('onRequest', hook);
+  // Nest's 404 for a matched route (its empty-parameter check, a host filter): the request
+  // gets the resources policy, as an unrouted one does.
+  interceptNotFound(adapter as never, (req, res, proceed) => {
+    const request = req as FastifyRequestLike;
+    const reply = res as FastifyReplyLike;
+    const raw = request.raw as DecidedRequest;
+    if (raw[kDecided] === undefined || CorsEngine.preflightMethod(raw.method, request.headers)) return proceed();
+    raw[kDecided] = undefined;
+    let outcome: CorsOutcome | Promise<CorsOutcome>;
+    try {
+      outcome = engine.decideActual(undefined, raw.method!, targetPath(raw.url!), request.headers, request);
+    } catch (error) {
+      hooks.onError(error);
+      return proceed();
+    }
+    if (!(outcome instanceof Promise)) {
+      write(reply, outcome);
+      return proceed();
+    }
+    return outcome.then((o) => write(reply, o), hooks.onError).then(proceed);
+  });
   // Fastify adds the hook from its plugin queue, not now: reorder from the same queue, next.
   instance.after?.((err, next) => {
     try {

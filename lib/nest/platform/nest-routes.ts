@@ -22,8 +22,12 @@ export interface NestRoute {
   readonly path: string;
   /** Nest's handler, carrying the controller method's metadata. */
   readonly handler: Function;
-  /** Nest wrapped it in a version filter that reads the request (not URI versioning). */
-  readonly versioned: boolean;
+  /**
+   * The versions of a handler Nest wrapped in a version filter that reads the request
+   * (header, media type, custom: not URI versioning), or `null` for one it serves whatever
+   * the version.
+   */
+  readonly versions: readonly string[] | null;
 }
 
 type Register = (route: NestRoute, add: (...first: Function[]) => unknown) => unknown;
@@ -34,7 +38,7 @@ type Register = (route: NestRoute, add: (...first: Function[]) => unknown) => un
  * request to that route).
  */
 export function interceptNestRoutes(adapter: Record<string, unknown>, register: Register): void {
-  const versioned = new WeakSet<Function>();
+  const versioned = new WeakMap<Function, readonly string[]>();
   markVersionFilters(adapter, versioned);
   for (const [name, method] of Object.entries(ROUTE_METHODS)) {
     const original = adapter[name];
@@ -44,7 +48,7 @@ export function interceptNestRoutes(adapter: Record<string, unknown>, register: 
       if (args.length !== 2 || typeof path !== 'string' || typeof handler !== 'function') {
         return (original as (...a: unknown[]) => unknown).apply(this, args);
       }
-      return register({ method, path, handler, versioned: versioned.has(handler) }, (...first) => (original as (...a: unknown[]) => unknown).call(this, path, ...first, handler));
+      return register({ method, path, handler, versions: versioned.get(handler) ?? null }, (...first) => (original as (...a: unknown[]) => unknown).call(this, path, ...first, handler));
     };
   }
 }
@@ -73,13 +77,36 @@ export function markNestMiddleware(adapter: Record<string, unknown>, into: WeakS
  * type or custom versioning): several of them share a path, and which one serves depends on
  * a header a preflight does not carry (SPEC §3 rule 7). URI versions have paths of their own.
  */
-export function markVersionFilters(adapter: Record<string, unknown>, into: WeakSet<Function>): void {
+export function markVersionFilters(adapter: Record<string, unknown>, into: WeakMap<Function, readonly string[]>): void {
   const original = adapter.applyVersionFilter;
   if (typeof original !== 'function') return;
   adapter.applyVersionFilter = function markVersionFilter(this: unknown, handler: unknown, version: unknown, options: { type?: unknown } | undefined, ...rest: unknown[]) {
     const filtered = (original as (...a: unknown[]) => unknown).call(this, handler, version, options, ...rest);
     // VersioningType.URI is 0; VERSION_NEUTRAL is a symbol.
-    if (typeof filtered === 'function' && options?.type !== 0 && typeof version !== 'symbol') into.add(filtered);
+    if (typeof filtered === 'function' && options?.type !== 0 && typeof version !== 'symbol') {
+      const versions = (Array.isArray(version) ? version : [version]).filter((v): v is string => typeof v === 'string');
+      // VERSION_NEUTRAL in a list serves requests without a version too: not filtered.
+      if (!(Array.isArray(version) && version.some((v) => typeof v === 'symbol'))) into.set(filtered, Object.freeze(versions));
+    }
     return filtered;
+  };
+}
+
+/**
+ * Calls `onNotFound` before Nest's not-found handler (registered through the adapter's
+ * `setNotFoundHandler()`) answers a request: when a route matched but Nest passed the request
+ * on (a host or version filter, Fastify's empty-parameter check), the 404 is Nest's, and gets
+ * the `resources` policy like any unrouted path (SPEC §3 rule 3). `proceed` runs Nest's
+ * handler; its result is returned as Nest's would be.
+ */
+export function interceptNotFound(adapter: Record<string, unknown>, onNotFound: (req: unknown, res: unknown, proceed: () => unknown) => unknown): void {
+  const original = adapter.setNotFoundHandler;
+  if (typeof original !== 'function') return;
+  adapter.setNotFoundHandler = function registerNotFound(this: unknown, handler: unknown, ...rest: unknown[]) {
+    if (typeof handler !== 'function') return (original as (...a: unknown[]) => unknown).call(this, handler, ...rest);
+    const notFound = function nestCrossOriginNotFound(this: unknown, ...args: unknown[]) {
+      return onNotFound(args[0], args[1], () => (handler as (...a: unknown[]) => unknown).apply(this, args));
+    };
+    return (original as (...a: unknown[]) => unknown).call(this, notFound, ...rest);
   };
 }

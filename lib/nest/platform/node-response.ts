@@ -147,10 +147,11 @@ export function appliedOutcome(res: ServerResponse): CorsOutcome | undefined {
  * Until then `getHeader()` does not show them.
  */
 export function deferHeaders(res: ServerResponse, outcome: CorsOutcome): void {
-  if (outcome.headers.length === 0 && outcome.vary === null) return;
   const guarded = res as GuardedResponse;
-  if (outcome.headers.length > 0) guarded[kDeferred] = outcome.headers;
-  if (outcome.vary !== null) guarded[kVary] = outcome.vary;
+  // A later decision for the same response (Nest's 404 after a matched route) replaces it.
+  if (outcome.headers.length === 0 && outcome.vary === null && guarded[kDeferred] === undefined && guarded[kVary] == null) return;
+  guarded[kDeferred] = outcome.headers.length > 0 ? outcome.headers : undefined;
+  guarded[kVary] = outcome.vary;
   guard(guarded);
 }
 
