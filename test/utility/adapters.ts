@@ -4,13 +4,17 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 
+/** One platform of the matrix. Declared, not inferred, so the type is portable across installs. */
+export interface AdapterCase {
+  readonly name: 'Express' | 'Fastify';
+  readonly create: () => ExpressAdapter | FastifyAdapter;
+}
+
 /** The adapter matrix every HTTP behaviour runs on (throttler's pattern). */
-export const ADAPTERS = [
+export const ADAPTERS: readonly [AdapterCase, AdapterCase] = [
   { name: 'Express', create: () => new ExpressAdapter() },
   { name: 'Fastify', create: () => new FastifyAdapter() },
-] as const;
-
-export type AdapterCase = (typeof ADAPTERS)[number];
+];
 
 /** Builds, initialises and readies an app for `module` on the given adapter. */
 export async function createApp(
