@@ -39,6 +39,8 @@ export function routedPath(target: string): string {
  * The path `resources` are matched on (SPEC §3 rule 4): percent-decoded once, `+` kept; when
  * an escape is malformed, the ASCII escapes are still decoded (advisories.e2e-spec: a stray
  * "%zz" must not hide "%2e%2e"); then dot segments removed as RFC 3986 §5.2.4 says.
+ * Written again here on purpose rather than imported from lib/core: the oracle must not call
+ * the code it judges.
  */
 export function resourcePath(path: string): string {
   let decoded = path;
