@@ -73,6 +73,11 @@ export interface RouteEntry {
   readonly versions: readonly string[] | null;
 }
 
+/** Whether an entry is a foreign route's: one no Nest controller registered. */
+export function isForeign(entry: RouteEntry): boolean {
+  return entry.route === FOREIGN_ROUTE;
+}
+
 /** Whether a host-bound handler's filter lets `hostname` through (Nest's `applyHostFilter`). */
 export function servesHost(entry: RouteEntry, hostname: string | undefined): boolean {
   if (entry.hosts === null) return true;

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import FindMyWay from 'find-my-way';
-import { CorsEngine, servesHost, targetPath, type CorsOutcome, type RouteEntry } from '../cors-engine.js';
+import { CorsEngine, isForeign, servesHost, targetPath, type CorsOutcome, type RouteEntry } from '../cors-engine.js';
 import { interceptNestRoutes, interceptNotFound } from './nest-routes.js';
 import { deferHeaders, endPreflight } from './node-response.js';
 import type { PlatformHooks } from './platform.js';
@@ -51,6 +51,11 @@ interface Store {
   readonly entries: (RouteEntry | undefined)[];
 }
 
+function hasEmptyParam(params: Record<string, string | undefined>): boolean {
+  for (const name in params) if (params[name] === '' && name !== '*') return true;
+  return false;
+}
+
 /** Puts a decision on the reply; true when that ended it (an automatic preflight). */
 function write(reply: FastifyReplyLike, outcome: CorsOutcome): boolean {
   if (outcome.preflight) {
@@ -96,7 +101,11 @@ function preflightRouter(adapter: FastifyLikeAdapter) {
     },
     candidates(method: string, url: string, host: string | undefined): readonly (RouteEntry | undefined)[] {
       const found = router.find(method as never, url, host === undefined ? {} : ({ host } as never));
-      return found ? (found.store as Store).entries : [];
+      if (!found) return [];
+      const entries = (found.store as Store).entries;
+      // Nest's Fastify adapter answers a Nest route whose parameter came out empty with its
+      // 404 (`requireNonEmptyParams`), so the actual request would get the resources policy.
+      return entries.some((e) => e !== undefined && !isForeign(e)) && hasEmptyParam(found.params) ? [] : entries;
     },
   };
 }
