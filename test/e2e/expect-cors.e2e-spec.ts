@@ -1,6 +1,8 @@
 // The testing helper, used on our own apps: the verdicts match what the browser suite sees.
-import { Controller, Delete, Get, Put, UnauthorizedException } from '@nestjs/common';
+import { Controller, Delete, Get, Module, Put, UnauthorizedException } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
 import { CorsModule, CrossOrigin } from '../../lib/index.js';
 import { expectCors } from '../../lib/testing/index.js';
 import { ADAPTERS, createApp } from '../utility/adapters.js';
@@ -51,5 +53,56 @@ describe.each(ADAPTERS)('expectCors on $name', (adapter) => {
     expect(blocked.allowed).toBe(false);
     expect(blocked.preflight?.allowed).toBe(false);
     expect(await cors.fetch('/cats/locked', { origin: 'https://app.example' })).toMatchObject({ allowed: true, status: 401 });
+  });
+});
+
+// Before init() the CORS hook already answers but Nest has registered no route: every request
+// gets a 404 with CORS headers, which read as "allowed" and would let a test pass against nothing.
+describe.each(ADAPTERS)('expectCors on a $name app that was never initialised', (adapter) => {
+  const NOT_INITIALISED = /expectCors: the app has not been initialised; call `await app\.init\(\)`/;
+  const metadata = { imports: [CorsModule.forRoot({ origins: 'https://root.example' })], controllers: [CatsController] };
+
+  async function expectRefusedUntilInit(app: INestApplication): Promise<void> {
+    const cors = expectCors(app);
+    await expect(cors.fetch('/cats', { origin: 'https://app.example' })).rejects.toThrow(NOT_INITIALISED);
+    await expect(cors.preflight('/cats/1', { origin: 'https://app.example', method: 'PUT' })).rejects.toThrow(NOT_INITIALISED);
+    // init() alone: on Fastify, expectCors calls ready() itself (without it, requests hang).
+    await app.init();
+    // The same helper object works once the app is initialised: the check is made per call.
+    expect(await cors.fetch('/cats', { origin: 'https://app.example' })).toMatchObject({ allowed: true, status: 200 });
+    expect(await cors.fetch('/nowhere', { origin: 'https://root.example' })).toMatchObject({ allowed: true, status: 404 });
+  }
+
+  it('with @nestjs/testing: refuses until app.init()', async () => {
+    const ref = await Test.createTestingModule(metadata).compile();
+    const app = ref.createNestApplication(adapter.create() as never, { logger: false });
+    try {
+      await expectRefusedUntilInit(app);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('with NestFactory.create: refuses until app.init()', async () => {
+    @Module(metadata)
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, adapter.create() as never, { logger: false, abortOnError: false });
+    try {
+      await expectRefusedUntilInit(app);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('after listen(), which initialises, describes the app', async () => {
+    @Module(metadata)
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, adapter.create() as never, { logger: false, abortOnError: false });
+    try {
+      await app.listen(0, '127.0.0.1');
+      expect(await expectCors(app).fetch('/cats', { origin: 'https://app.example' })).toMatchObject({ allowed: true, status: 200 });
+    } finally {
+      await app.close();
+    }
   });
 });
