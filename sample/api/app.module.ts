@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CorsModule } from '../../lib/index.js';
 import { PAGE_ORIGIN } from '../config.js';
+import { AboutController } from './about.controller.js';
 import { GreetingsController } from './greetings.controller.js';
 import { ItemsController } from './items.controller.js';
 import { PartnerController } from './partner.controller.js';
@@ -21,6 +22,6 @@ import { SessionController } from './session.controller.js';
       debug: process.env.CORS_DEBUG !== '0',
     }),
   ],
-  controllers: [GreetingsController, PartnerController, ItemsController, SecretController, SessionController],
+  controllers: [AboutController, GreetingsController, PartnerController, ItemsController, SecretController, SessionController],
 })
 export class AppModule {}
