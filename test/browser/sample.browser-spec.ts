@@ -77,10 +77,10 @@ describe.each(ADAPTERS)('the sample page on $name', (adapter) => {
       expect(await shown.textContent()).toBe(adapter.name);
 
       await tab.waitForSelector('#summary[data-state="done"]', { timeout: 15_000 });
-      const summary = await tab.locator('#summary').evaluate((node) => ({ ...(node as HTMLElement).dataset }));
-      const mismatches = await tab.locator('tr[data-match="no"]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.callId));
+      const mismatches = await tab.locator('tr[data-match="no"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-call-id')));
       expect(mismatches).toEqual([]);
-      expect(summary).toMatchObject({ good: String(sample.calls.length), total: String(sample.calls.length) });
+      const summary = tab.locator('#summary');
+      expect([await summary.getAttribute('data-good'), await summary.getAttribute('data-total')]).toEqual([String(sample.calls.length), String(sample.calls.length)]);
     } finally {
       await context.close();
     }
