@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Compatibility jobs: build and `npm pack` the library, install the tarball into freshly
-# generated NestJS apps and run HTTP tests there, the way a user would consume the package.
+# Compatibility jobs: `npm pack` the library from a fresh, unbuilt clone, check the tarball
+# (file list, types under every resolution mode, no import-time side effects), install it into
+# freshly generated NestJS apps and run HTTP tests there, the way a user would consume the
+# package; then run the README's quick start, as written, in an empty directory.
 #
-#   nest11-cjs  Nest 11 app from `@nestjs/cli@11 new`: CommonJS, Jest + ts-jest, Express
+#   nest11-cjs  Nest 11 app from `@nestjs/cli@11 new`: CommonJS, Jest + ts-jest, Express;
+#               README quick start as CommonJS with Nest 11, from the tarball
 #   nest12-esm  Nest 12 app from `@nestjs/cli@12 new`: ESM ("type": "module"), Vitest,
-#               Express and Fastify
+#               Express and Fastify; README quick start as ESM with Nest 12, from git
 #
 # Usage: bash compat/run.sh [job ...]      (no argument: every job)
 # Env:   COMPAT_KEEP=1 keeps the temp directory (apps, logs) for debugging.
@@ -62,9 +65,9 @@ EOF
 
 # ---------------------------------------------------------------------------------------------
 # One job, run in its own bash process (see main) so that `set -e` applies inside it.
-# $1: job name  $2: library tarball  $3: empty temp directory for the app
+# $1: job name  $2: library tarball  $3: empty temp directory for the app  $4: the clone packed
 run_job() {
-  local job=$1 tarball=$2 workdir=$3
+  local job=$1 tarball=$2 workdir=$3 clone=$4
   local app="$workdir/app"
   local failed=()
   # A test step that fails is recorded and the other steps still run, so one CI log shows
@@ -135,6 +138,16 @@ run_job() {
     nest12-esm) step plain-node-smoke node smoke.mjs ;;
   esac
 
+  # The README's own text, in an empty directory of its own so that nothing the generated app
+  # installed can make up for something the README leaves out. The same Nest major as the job;
+  # the ESM one installs the package from git (`npm i git+…`: npm clones, installs the dev
+  # dependencies, runs prepare and packs), the other from the tarball: both ways Install gives.
+  local quickstart=(node "$COMPAT_DIR/readme-quickstart.mjs" "$clone/README.md" "$workdir/readme-app")
+  case $job in
+    nest11-cjs) step readme-quickstart "${quickstart[@]}" --package "$tarball" --module cjs --nest 11 ;;
+    nest12-esm) step readme-quickstart "${quickstart[@]}" --package "git+file://$clone" --module esm --nest 12 ;;
+  esac
+
   if ((${#failed[@]})); then
     echo "[$job] failed steps: ${failed[*]}"
     return 1
@@ -183,22 +196,35 @@ main() {
   trap 'on_signal 130' INT
   trap 'on_signal 143' TERM
 
-  log "build and pack nest-cross-origin"
-  cd "$ROOT"
-  if [[ ! -x node_modules/.bin/tsc ]]; then
-    npm ci --no-audit --no-fund
+  # Packed from a fresh clone that was never built, as `npm pack`/`npm publish` run on a
+  # release machine and as npm does for `npm i git+…`: dist/ must come from the prepare script.
+  # A clone has only what is committed: uncommitted changes are not in it.
+  log "clone (unbuilt), pack and check nest-cross-origin"
+  local clone="$WORK/clone"
+  git clone --quiet --no-hardlinks "$ROOT" "$clone"
+  echo "cloned $(git -C "$clone" log -1 --format='%h %s')"
+  if [[ -n $(git -C "$ROOT" status --porcelain | grep -v ' node_modules$' || true) ]]; then
+    echo "note: $ROOT has uncommitted changes; they are not in the clone, so not in the package"
   fi
-  npm run build
+  [[ ! -e "$clone/dist" ]] || { echo "the clone has a dist/ already: it is committed" >&2; exit 1; }
+  # The repo's own devDependencies build the clone: reuse an install when there is one (a
+  # clone's lockfile is the same), else install them in the clone without running prepare.
+  if [[ -x "$ROOT/node_modules/.bin/tsc" && -x "$ROOT/node_modules/.bin/attw" ]]; then
+    ln -s "$ROOT/node_modules" "$clone/node_modules"
+  else
+    (cd "$clone" && npm ci --no-audit --no-fund --ignore-scripts)
+  fi
   local tarball
-  tarball="$WORK/$(npm pack --pack-destination "$WORK" --json | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8"))[0].filename)')"
+  tarball="$WORK/$(cd "$clone" && npm pack --pack-destination "$WORK" --json | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8"))[0].filename)')"
   echo "packed $tarball"
+  node "$COMPAT_DIR/check-package.mjs" "$tarball" "$clone"
 
   local started elapsed rc results=() status=0 dir
   for job in "${jobs[@]}"; do
     dir=$(mktemp -d "$WORK/$job.XXXXXX")
     started=$SECONDS
     # In the background + wait, so that a signal runs the trap now, not when the job ends.
-    timeout --kill-after=30s "$JOB_TIMEOUT" bash "$COMPAT_DIR/run.sh" --job "$job" "$tarball" "$dir" &
+    timeout --kill-after=30s "$JOB_TIMEOUT" bash "$COMPAT_DIR/run.sh" --job "$job" "$tarball" "$dir" "$clone" &
     JOB_PID=$!
     rc=0
     wait "$JOB_PID" || rc=$?

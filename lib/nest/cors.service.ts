@@ -1,9 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { OptionSources, ResolvedCorsOptions } from '../core/index.js';
 import { CorsGateways, type GatewayPolicyReport } from './cors-gateways.js';
 import { CorsHook } from './cors.hook.js';
 import { formatRefusal } from './explain.js';
+import { markCreated, markInitialised } from './init-state.js';
 import type { RoutePolicyReport } from './route-report.js';
 
 /**
@@ -11,11 +13,23 @@ import type { RoutePolicyReport } from './route-report.js';
  * @publicApi
  */
 @Injectable()
-export class CorsService {
+export class CorsService implements OnApplicationBootstrap {
   constructor(
     private readonly hook: CorsHook,
     private readonly gatewayPolicies: CorsGateways,
-  ) {}
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
+    // The adapter is set before this provider exists with NestFactory.create(), after it with
+    // @nestjs/testing; the ReplaySubject covers both.
+    adapterHost.init$.subscribe(() => {
+      if (adapterHost.httpAdapter) markCreated(adapterHost.httpAdapter);
+    });
+  }
+
+  /** @internal Records that the app was initialised, for `expectCors` (see init-state.ts). */
+  onApplicationBootstrap(): void {
+    if (this.adapterHost.httpAdapter) markInitialised(this.adapterHost.httpAdapter);
+  }
 
   /**
    * The policy that applies to a request (method, URL and optionally Host), or `null` when it

@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isInitialised } from '../nest/init-state.js';
 
 /** What a browser would decide about a cross-origin call, and why. */
 export interface CorsVerdict {
@@ -43,6 +44,22 @@ export interface FetchOptions {
 
 interface HttpServerHolder {
   getHttpServer(): Server;
+  getHttpAdapter?(): object;
+}
+
+interface AdapterLike {
+  getType?(): string;
+  getInstance?(): { ready?(): PromiseLike<unknown> };
+}
+
+/** The app was created but `init()` never ran: it has no routes yet, so it cannot be described. */
+function assertInitialised(target: HttpServerHolder | Server): void {
+  if (!('getHttpAdapter' in target) || typeof target.getHttpAdapter !== 'function') return;
+  if (isInitialised(target.getHttpAdapter()) !== false) return;
+  throw new Error(
+    'expectCors: the app has not been initialised; call `await app.init()` (or `app.listen()`) first. ' +
+      'Until then Nest has registered no route, so every request would get a 404 and the verdict would describe an empty app.',
+  );
 }
 
 const SAFELISTED_METHODS = new Set(['GET', 'HEAD', 'POST']);
@@ -93,6 +110,10 @@ function send(server: Server, method: string, path: string, headers: Record<stri
  * call, applying the Fetch standard's CORS checks to the real responses. For a user's own
  * tests as much as ours: `allowed` is the verdict, `reason` says why a call would be blocked.
  *
+ * The app must have been initialised (`await app.init()`, or `listen()`); on a Nest app with
+ * `CorsModule` that was not, every call rejects with an error saying so. (A bare Node server
+ * cannot be checked for that: pass the app itself.) A Fastify app is made ready first.
+ *
  * @example
  * ```ts
  * const verdict = await expectCors(app).preflight('/cats', { origin: 'https://app.example', method: 'PUT', headers: ['x-api-key'] });
@@ -104,6 +125,11 @@ export function expectCors(target: HttpServerHolder | Server) {
   const server = 'getHttpServer' in target ? target.getHttpServer() : target;
 
   async function withServer<T>(run: () => Promise<T>): Promise<T> {
+    assertInitialised(target);
+    // Fastify answers nothing until ready(), which Nest's init() does not call (listen() does):
+    // without it every request would hang. ready() is idempotent.
+    const adapter = 'getHttpAdapter' in target ? (target.getHttpAdapter?.() as AdapterLike | undefined) : undefined;
+    if (adapter?.getType?.() === 'fastify') await adapter.getInstance?.().ready?.();
     if (server.listening) return run();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {

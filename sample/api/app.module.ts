@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CorsModule } from '../../lib/index.js';
 import { PAGE_ORIGIN } from '../config.js';
+import { AboutController } from './about.controller.js';
 import { ChatGateway } from './chat.gateway.js';
 import { ExplainController } from './explain.controller.js';
 import { GreetingsController } from './greetings.controller.js';
@@ -23,7 +24,7 @@ import { SessionController } from './session.controller.js';
       debug: process.env.CORS_DEBUG !== '0',
     }),
   ],
-  controllers: [ExplainController, GreetingsController, PartnerController, ItemsController, SecretController, SessionController],
+  controllers: [AboutController, ExplainController, GreetingsController, PartnerController, ItemsController, SecretController, SessionController],
   providers: [ChatGateway],
 })
 export class AppModule {}

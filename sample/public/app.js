@@ -219,11 +219,27 @@ async function runSockets(config, runOther) {
   summary.textContent = `${good} of ${config.sockets.length} sockets as expected.`;
 }
 
+const ADAPTER_NAMES = { express: 'Express', fastify: 'Fastify' };
+
+/** Asks the API which HTTP adapter it runs on (GET /about), a cross-origin call like the others. */
+async function showAdapter(api) {
+  const node = $('#api-adapter');
+  try {
+    const { adapter } = await (await fetch(`${api}/about`, { cache: 'no-store' })).json();
+    node.dataset.adapter = String(adapter);
+    node.textContent = ADAPTER_NAMES[adapter] ?? String(adapter);
+  } catch (error) {
+    node.dataset.adapter = 'unknown';
+    node.textContent = `an unknown adapter (GET /about failed: ${error.name})`;
+  }
+}
+
 async function start() {
   const response = await fetch('/calls.json', { cache: 'no-store' });
   const config = await response.json();
   $('#page-origin').textContent = config.pageOrigin;
   $('#api-origin').textContent = config.api;
+  await showAdapter(config.api);
   if (location.origin !== config.pageOrigin) {
     const warning = $('#origin-warning');
     warning.textContent =

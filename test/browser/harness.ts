@@ -2,16 +2,16 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { resolveChromium } from './chromium.js';
 
-// Debian's Chromium, installed with apt; a browser is never fetched from npm.
-const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 20_000 });
+/** Launches the system's Chromium (`CHROMIUM_PATH`, else the usual places); fails if there is none. */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: resolveChromium(), args: CHROMIUM_ARGS, timeout: 20_000 });
 }
 
 /** Files a page server hands out besides its page, by path; its scripts are loaded by the page. */

@@ -7,8 +7,9 @@ import { ADAPTERS } from '../utility/adapters.js';
 import { freePort } from '../utility/sockets.js';
 import { launchBrowser } from './harness.js';
 
-// The sample as a user sees it: its page in Chromium, every call and socket as the sample
-// itself expects, on both adapters. The sample reads its ports when its modules load, so
+// The sample as a user sees it (as `npm start` runs it): its page in Chromium names the
+// adapter the API runs on, every call and socket comes out as the sample itself expects, and
+// each blocked call shows the server's own reason, on both adapters. The sample reads its ports when its modules load, so
 // they are set first and the modules imported after.
 
 jest.setTimeout(30_000);
@@ -70,6 +71,17 @@ describe.each(ADAPTERS)('the sample on $name', (adapter) => {
       const page = await context.newPage();
       await page.goto(`${sample.config.PAGE_ORIGIN}/`);
       await page.waitForSelector('#socket-summary[data-state="done"]', { timeout: 20_000 });
+      const shown = page.locator('#api-adapter');
+      expect(await shown.getAttribute('data-adapter')).toBe(adapter.name.toLowerCase());
+      expect(await shown.textContent()).toBe(adapter.name);
+      // Beside each blocked call, the reason explain mode logs, from the API's /cors/explain.
+      const reasons = Object.fromEntries(await page.$$eval('#results tbody tr[data-outcome="blocked"]', (rows) =>
+        rows.map((r) => [r.getAttribute('data-call-id'), r.querySelector('.reason')?.textContent ?? ''])));
+      expect(Object.keys(reasons).sort()).toEqual(sample.calls.SAMPLE_CALLS.filter((c) => c.expect.cors === 'blocked').map((c) => c.id).sort());
+      expect(reasons['disabled']).toBe('server says: CORS refused GET /greetings/internal from ' + sample.config.PAGE_ORIGIN + ': CORS is off for GreetingsController.internal (@CrossOrigin(false))');
+      expect(reasons['controller-refuses']).toMatch(/^server says: CORS refused GET \/partner\/catalog from .*: origin .* not in origins of PartnerController\.catalog \(controller @CrossOrigin\)$/);
+      expect(reasons['preflight-refused']).toMatch(/^server says: CORS refused preflight for DELETE \/items\/42 from .*: method DELETE not in methods of /);
+      expect(reasons['credentials-refused']).toMatch(/^server says: the server admitted .*access-control-allow-origin: .*the browser refused on its own rules/);
       const calls = await page.$$eval('#results tbody tr', (rows) => rows.map((r) => [r.getAttribute('data-call-id'), r.getAttribute('data-match')]));
       expect(calls).toEqual(sample.calls.SAMPLE_CALLS.map((c) => [c.id, 'yes']));
       const sockets = await page.$$eval('#sockets tbody tr', (rows) =>
