@@ -1,19 +1,12 @@
 import {
-  IssueCollector,
   actualResponseHeaders,
-  compilePolicy,
-  mergeOptions,
   preflightResponse,
   type CorsOptions,
   type CorsPolicy,
 } from '../../lib/core/index.js';
+import { compiled } from '../utility/policy.js';
 
-function policy(options: CorsOptions): CorsPolicy {
-  const c = new IssueCollector();
-  const p = compilePolicy(mergeOptions([{ options, source: 'forRoot' }]), 'test', c);
-  if (!p) throw new Error(c.issues.map((i) => i.detail).join('; '));
-  return p;
-}
+const policy = (options: CorsOptions): CorsPolicy => compiled(options);
 
 const asObject = (headers: readonly (readonly [string, string])[]) => Object.fromEntries(headers);
 

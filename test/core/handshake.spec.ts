@@ -1,15 +1,10 @@
 // SPEC §8: the decision for one request to a gateway's socket server, on plain objects.
 import {
-  IssueCollector, PolicySet, compilePolicy, decideHandshake, mergeOptions,
-  type CorsOptions, type CorsPolicy, type HandshakeDecision, type HandshakeRequest,
+  PolicySet, decideHandshake, type CorsOptions, type CorsPolicy, type HandshakeDecision, type HandshakeRequest,
 } from '../../lib/core/index.js';
+import { compiled } from '../utility/policy.js';
 
-function policy(options: CorsOptions): CorsPolicy {
-  const c = new IssueCollector();
-  const p = compilePolicy(mergeOptions([{ options, source: 'gateway' }]), 'test', c);
-  if (!p) throw new Error(c.issues.map((i) => i.detail).join('; '));
-  return p;
-}
+const policy = (options: CorsOptions): CorsPolicy => compiled(options, 'gateway');
 
 /** The decision, which must be synchronous (no predicate involved). */
 function sync(d: HandshakeDecision | Promise<HandshakeDecision>): HandshakeDecision {

@@ -1,25 +1,18 @@
 // SPEC §3 rule 7 and §4: one preflight answer for several version handlers (only what every
 // candidate allows), and the Vary every preflight response carries.
 import {
-  IssueCollector,
   PREFLIGHT_VARY,
   PREFLIGHT_VARY_PNA,
   appendVary,
-  compilePolicy,
   intersectPreflights,
-  mergeOptions,
   preflightResponse,
   preflightVary,
   type CorsOptions,
   type CorsPolicy,
 } from '../../lib/core/index.js';
+import { compiled } from '../utility/policy.js';
 
-function policy(options: CorsOptions): CorsPolicy {
-  const c = new IssueCollector();
-  const p = compilePolicy(mergeOptions([{ options, source: 'forRoot' }]), 'test', c);
-  if (!p) throw new Error(c.issues.map((i) => i.detail).join('; '));
-  return p;
-}
+const policy = (options: CorsOptions): CorsPolicy => compiled(options);
 
 const ORIGIN = 'https://a.example';
 

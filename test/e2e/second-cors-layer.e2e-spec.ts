@@ -3,7 +3,8 @@
 // serves no HTTP route would be silently ignored. Both refuse start-up with one clear error.
 import { Controller, Get, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CorsConfigError, CorsModule, CrossOrigin } from '../../lib/index.js';
+import { CorsModule, CrossOrigin } from '../../lib/index.js';
+import { startupError } from '../utility/startup-error.js';
 import { ADAPTERS, createApp } from '../utility/adapters.js';
 
 @Controller('plain')
@@ -21,21 +22,11 @@ class ProviderWithDecoratedMethod {
   @CrossOrigin({ maxAge: 600 }) helper() { return 1; }
 }
 
-async function failure(build: () => Promise<unknown>): Promise<CorsConfigError> {
-  try {
-    await build();
-  } catch (e) {
-    if (e instanceof CorsConfigError) return e;
-    throw e;
-  }
-  throw new Error('start-up did not fail');
-}
-
 describe.each(ADAPTERS)('a second CORS layer on $name', (adapter) => {
   it('app.enableCors() after NestFactory.create fails start-up, naming both layers', async () => {
     const app = await NestFactory.create(AppModule, adapter.create() as never, { logger: false, abortOnError: false });
     try {
-      const error = await failure(async () => app.enableCors());
+      const error = await startupError(async () => app.enableCors());
       expect(error.issues.map((i) => `${i.option} ${i.reason}`)).toEqual(['enableCors conflict']);
       expect(error.message).toMatch(/CorsModule/);
       expect(error.message).toMatch(/enableCors\(\)/);
@@ -47,7 +38,7 @@ describe.each(ADAPTERS)('a second CORS layer on $name', (adapter) => {
   it('NestFactory.create(…, { cors: true }) fails when the app starts', async () => {
     const app = await NestFactory.create(AppModule, adapter.create() as never, { logger: false, abortOnError: false, cors: true });
     try {
-      const error = await failure(() => app.listen(0, '127.0.0.1'));
+      const error = await startupError(() => app.listen(0, '127.0.0.1'));
       expect(error.message).toMatch(/CorsModule/);
       expect(error.message).toMatch(/\{ cors \}/);
     } finally {
@@ -56,12 +47,12 @@ describe.each(ADAPTERS)('a second CORS layer on $name', (adapter) => {
   });
 
   it('app.enableCors() on a testing app fails too', async () => {
-    const error = await failure(() => createApp(AppModule, adapter, (app) => app.enableCors({ origin: '*' })));
+    const error = await startupError(() => createApp(AppModule, adapter, (app) => app.enableCors({ origin: '*' })));
     expect(error.issues[0].reason).toBe('conflict');
   });
 
   it('@CrossOrigin on a provider or a provider method fails start-up, saying what to use instead', async () => {
-    const error = await failure(() =>
+    const error = await startupError(() =>
       createApp({ imports: [CorsModule.forRoot()], providers: [DecoratedProvider, ProviderWithDecoratedMethod] }, adapter));
     expect(error.issues.map((i) => `${i.where} ${i.reason}`).sort()).toEqual([
       'DecoratedProvider misplaced',
