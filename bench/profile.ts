@@ -34,7 +34,8 @@ export interface ProfileSummary {
   /**
    * % of busy samples spent in the library's work: its own functions and what they call
    * (header writes, string work), but not the rest of the request pipeline that its hook hands
-   * the request on to (`next()` / `done()`), nor the original `writeHead` it wraps.
+   * the request on to (`next()` / `done()`), nor Node's own `writeHead` / `end` (the response
+   * itself, which the library wraps or, for a preflight, ends).
    */
   readonly corsPercent: number;
   /** {@link corsPercent} as µs of CPU per request, from the server's measured CPU time. */
@@ -141,10 +142,12 @@ export function analyseProfile(file: string, label: string, seconds: number, req
         if (isLibrary(frame.url)) {
           // A writeHead wrapper's call of the original writeHead is the response being written,
           // not CORS work (the wrapper's name has changed across versions; match its prefix).
+          // Node writing the head or ending the response, called by a writeHead wrapper or by
+          // the library ending a preflight, is the response any responder writes, not CORS work.
           const handsOn =
             HANDS_ON.has(frame.functionName) ||
             continuesPipeline(child.callFrame) ||
-            (frame.functionName.startsWith('writeHead') && child.callFrame.functionName === 'writeHead');
+            (child.callFrame.url.startsWith('node:') && (child.callFrame.functionName === 'writeHead' || child.callFrame.functionName === 'end'));
           result = !handsOn;
           break;
         }

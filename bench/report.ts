@@ -325,7 +325,7 @@ function methodNotes(results: BenchResults): string {
 - **Profiles** are taken through the inspector for exactly the load window of a fresh server, when
   a target is missed (or always with \`BENCH_PROFILE=1\`). "Library work" counts samples in
   nest-cross-origin's functions and in what they call, excluding the rest of the request pipeline
-  its hook hands on to (\`next()\`/\`done()\`) and the original \`writeHead\` it wraps; µs/request
+  its hook hands on to (\`next()\`/\`done()\`) and Node's own \`writeHead\`/\`end\` (the response itself, which it wraps or, for a preflight, ends); µs/request
   multiplies that share by the server's CPU time per request during profiling (sampling adds a
   little overhead). Both sides of a missed target are profiled, and "Where the difference goes"
   sets them against each other function by function in µs per request.`;

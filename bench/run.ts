@@ -522,14 +522,22 @@ interface ProfileTarget {
 const profileLabel = (t: ProfileTarget) => `${t.adapter}-${t.key}-${t.shape}`;
 
 /**
+ * The order in which missed targets get profiles: the small app before the large one, and in
+ * each, (c)/(d) (the library's own cost, isolated), then preflights, then (c)/(b).
+ */
+function profilePriority(r: RatioResult): number {
+  return (r.x!.endsWith('-large') ? 10 : 0) + (r.y!.startsWith('static') ? 0 : r.shape === 'preflight' ? 1 : 2);
+}
+
+/**
  * Which scenarios to profile: both sides of each target ratio that was missed (or of every
  * target with BENCH_PROFILE=1), so the report can set (c)'s profile against (d)'s or (b)'s,
- * function by function. (c)/(d) first: it isolates the library's own cost.
+ * function by function.
  */
 function profilePlan(ratios: readonly RatioResult[]): { targets: ProfileTarget[]; comparisons: ProfileComparisonSpec[] } {
   const chosen = ratios
     .filter((r) => r.target !== null && r.x !== undefined && r.y !== undefined && (profileMode === '1' || r.holds === false))
-    .sort((p, q) => Number(q.y!.startsWith('static')) - Number(p.y!.startsWith('static')));
+    .sort((p, q) => profilePriority(p) - profilePriority(q));
   // Alternate adapters so the cap on the number of profiles still covers both.
   const byAdapter = adapters.map((a) => chosen.filter((r) => r.adapter === a));
   const ordered: RatioResult[] = [];
@@ -552,7 +560,8 @@ function profilePlan(ratios: readonly RatioResult[]): { targets: ProfileTarget[]
   return { targets, comparisons };
 }
 
-const MAX_PROFILES = 6;
+/** Enough for (c)/(d) and the preflight (c)/(b) of the small app on both adapters. */
+const MAX_PROFILES = 8;
 
 async function main(): Promise<void> {
   pin(process.pid, pinning.clientCpu);
