@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Controller, Delete, Get, Module, Patch, Post, Put, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import { Controller, Delete, Get, Header, Module, Patch, Post, Put, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -10,9 +10,11 @@ export type AdapterName = 'express' | 'fastify';
 
 /**
  * How CORS is done: (a) `none`, (b) `nest` = Nest's own `app.enableCors()` (the `cors` package
- * on Express, `@fastify/cors` on Fastify), (c) `lib` = `CorsModule.forRoot` + `@CrossOrigin`.
+ * on Express, `@fastify/cors` on Fastify), (c) `lib` = `CorsModule.forRoot` + `@CrossOrigin`,
+ * (d) `static` = the headers (c) sends on the benchmarked actual request, written as static
+ * `@Header()`s on its handler: the cost of the bytes with no decision at all.
  */
-export type CorsVariant = 'none' | 'nest' | 'lib';
+export type CorsVariant = 'none' | 'nest' | 'lib' | 'static';
 
 /** What one benchmark server process builds. Serialised to JSON on the child's command line. */
 export interface AppSpec {
@@ -75,15 +77,43 @@ function nestCorsOptions(origins: string[]): Record<string, unknown> {
   };
 }
 
+/**
+ * What (c) sends on the benchmarked actual request (allowed origin), as (d) writes it: no
+ * decision, the same bytes. The harness compares real responses of (c) and (d) before timing
+ * and refuses to run when their CORS headers differ, so this list cannot drift from the library.
+ */
+export const STATIC_CORS_HEADERS: readonly (readonly [string, string])[] = Object.freeze([
+  ['Access-Control-Allow-Origin', ALLOWED_ORIGIN],
+  ['Access-Control-Allow-Credentials', 'true'],
+  ['Access-Control-Expose-Headers', 'X-Total-Count'],
+  ['Vary', 'Origin'],
+]);
+
 const ITEMS = Object.freeze({ items: [{ id: 1, name: 'one' }, { id: 2, name: 'two' }] });
 
-// The benchmarked controller. The same class is used by every variant: without CorsModule the
-// @CrossOrigin metadata is inert, so (a), (b) and (c) run identical handler code.
+// The benchmarked controller. The same class is used by (a), (b) and (c): without CorsModule the
+// @CrossOrigin metadata is inert, so they run identical handler code. (d) has its own copy.
 @Controller('items')
 class ItemsController {
   @CrossOrigin(ROUTE_POLICY) @Get() list() { return ITEMS; }
   @CrossOrigin(ROUTE_POLICY) @Put(':id') update() { return { ok: true }; }
   @CrossOrigin(ROUTE_POLICY) @Post() create() { return { ok: true }; }
+}
+
+/** Applies {@link STATIC_CORS_HEADERS} with Nest's own `@Header()`, one decorator each. */
+function StaticCorsHeaders(): MethodDecorator {
+  return (target, key, descriptor) => {
+    for (const [name, value] of STATIC_CORS_HEADERS) Header(name, value)(target, key, descriptor);
+  };
+}
+
+// (d)'s copy of ItemsController: the same handlers, the benchmarked one with static headers
+// instead of a decision. (The other two are not measured in (d): it has no preflight answer.)
+@Controller('items')
+class StaticItemsController {
+  @StaticCorsHeaders() @Get() list() { return ITEMS; }
+  @Put(':id') update() { return { ok: true }; }
+  @Post() create() { return { ok: true }; }
 }
 
 @Controller()
@@ -170,7 +200,8 @@ class BenchRootModule {}
 export function rootModule(spec: AppSpec): DynamicModule {
   const generated = spec.routes > SMALL_APP_ROUTES ? generateControllers(spec.routes - SMALL_APP_ROUTES) : [];
   const half = Math.floor(generated.length / 2);
-  const controllers = [...generated.slice(0, half), ItemsController, MiscController, ...generated.slice(half)];
+  const items = spec.cors === 'static' ? StaticItemsController : ItemsController;
+  const controllers = [...generated.slice(0, half), items, MiscController, ...generated.slice(half)];
   const imports = spec.cors === 'lib' ? [CorsModule.forRoot({ origins: originList(spec.origins) })] : [];
   return { module: BenchRootModule, imports, controllers };
 }

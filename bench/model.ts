@@ -1,10 +1,14 @@
 import type { AdapterName } from './apps.js';
 import type { Measurement } from './measure.js';
 import type { MicroResult } from './micro.js';
-import type { ProfileSummary } from './profile.js';
+import type { ProfileComparisonSpec, ProfileSummary } from './profile.js';
 
-/** The servers each adapter's comparison needs: CORS variant × app size. */
-export type ServerKey = 'none' | 'none-twin' | 'nest' | 'lib' | 'none-1k' | 'lib-1k' | 'nest-10k' | 'lib-10k';
+/**
+ * The servers each adapter's comparison needs: CORS variant × app size. `-large` is the app
+ * with 1,000 routes and 10,000 allowed origins; `none-twin` is a second process of `none`, the
+ * control pair of the A/B runs.
+ */
+export type ServerKey = 'none' | 'none-twin' | 'nest' | 'lib' | 'static' | 'nest-large' | 'lib-large' | 'static-large';
 
 /** One measured series: a request shape sent to one server, measured once per round. */
 export interface SeriesResult {
@@ -32,6 +36,10 @@ export interface RatioResult {
   readonly id: string;
   readonly adapter: AdapterName;
   readonly label: string;
+  /** The two series divided (x over y); absent in results written before they were recorded. */
+  readonly shape?: 'actual' | 'preflight';
+  readonly x?: ServerKey;
+  readonly y?: ServerKey;
   /** Median over rounds of the per-round throughput ratio (runs of one round are adjacent in time). */
   readonly rps: number;
   /** The same ratio from server CPU time per request (capacity), robust to a disturbed machine. */
@@ -128,4 +136,6 @@ export interface BenchResults {
   readonly memory: readonly MemoryResult[];
   readonly micro: readonly MicroResult[];
   readonly profiles: readonly ProfileSummary[];
+  /** Which profiles the report sets against each other (both sides of a missed target). */
+  readonly profileComparisons?: readonly ProfileComparisonSpec[];
 }

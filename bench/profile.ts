@@ -34,7 +34,8 @@ export interface ProfileSummary {
   /**
    * % of busy samples spent in the library's work: its own functions and what they call
    * (header writes, string work), but not the rest of the request pipeline that its hook hands
-   * the request on to (`next()` / `done()`), nor the original `writeHead` it wraps.
+   * the request on to (`next()` / `done()`), nor Node's own `writeHead` / `end` (the response
+   * itself, which the library wraps or, for a preflight, ends).
    */
   readonly corsPercent: number;
   /** {@link corsPercent} as µs of CPU per request, from the server's measured CPU time. */
@@ -45,7 +46,40 @@ export interface ProfileSummary {
    * hand-offs excluded), % of busy samples: where the library's share goes.
    */
   readonly libraryInclusive: readonly HotFunction[];
+  /**
+   * Every function with at least {@link MIN_LISTED_PERCENT}% self time, for comparing two
+   * profiles; absent in results written before it was recorded.
+   */
+  readonly functions?: readonly HotFunction[];
 }
+
+/** Two profiles the report sets against each other: x is (c), y is what it is measured against. */
+export interface ProfileComparisonSpec {
+  readonly x: string;
+  readonly y: string;
+  readonly label: string;
+}
+
+/** One line of a comparison: CPU per request in x and in y, µs. */
+export interface CostDelta {
+  readonly name: string;
+  readonly where: string;
+  readonly xMicros: number;
+  readonly yMicros: number;
+}
+
+/** Where x's CPU per request differs from y's: by category and by function. */
+export interface ProfileComparison {
+  readonly spec: ProfileComparisonSpec;
+  readonly xMicrosPerRequest: number;
+  readonly yMicrosPerRequest: number;
+  readonly categories: readonly CostDelta[];
+  /** The functions x spends most more on than y (largest difference first), then the ones it spends less on. */
+  readonly more: readonly CostDelta[];
+  readonly less: readonly CostDelta[];
+}
+
+const MIN_LISTED_PERCENT = 0.02;
 
 function isLibrary(url: string): boolean {
   return url.includes('/.build/lib/');
@@ -72,8 +106,20 @@ function shortUrl(url: string): string {
   return url;
 }
 
-/** Frames after which a library frame hands the request on: their non-library callees are not CORS work. */
-const HANDS_ON = new Set(['nestCrossOrigin', 'finish']);
+/**
+ * Library frames that hand the request on: their non-library callees are not CORS work
+ * (`nestCrossOriginRoute` is the Express confirmer at the head of each Nest route, `decide`
+ * the helper that calls `next()` after a decision).
+ */
+const HANDS_ON = new Set(['nestCrossOrigin', 'nestCrossOriginRoute', 'decide', 'finish']);
+
+/**
+ * The frameworks' own continuations (Express's router and route `next`, Fastify's hook runner):
+ * whatever a library frame calls there is the rest of the pipeline, whatever the frame is named.
+ */
+function continuesPipeline(frame: { functionName: string; url: string }): boolean {
+  return (frame.functionName === 'next' && frame.url.includes('/node_modules/router/')) || frame.url.includes('/node_modules/fastify/lib/hooks.js');
+}
 
 /** Reads a .cpuprofile and summarises self time, by function and by category, and the library's share. */
 export function analyseProfile(file: string, label: string, seconds: number, requests: number, serverCpuMicros: number): ProfileSummary {
@@ -96,9 +142,12 @@ export function analyseProfile(file: string, label: string, seconds: number, req
         if (isLibrary(frame.url)) {
           // A writeHead wrapper's call of the original writeHead is the response being written,
           // not CORS work (the wrapper's name has changed across versions; match its prefix).
+          // Node writing the head or ending the response, called by a writeHead wrapper or by
+          // the library ending a preflight, is the response any responder writes, not CORS work.
           const handsOn =
             HANDS_ON.has(frame.functionName) ||
-            (frame.functionName.startsWith('writeHead') && child.callFrame.functionName === 'writeHead');
+            continuesPipeline(child.callFrame) ||
+            (child.callFrame.url.startsWith('node:') && (child.callFrame.functionName === 'writeHead' || child.callFrame.functionName === 'end'));
           result = !handsOn;
           break;
         }
@@ -182,6 +231,47 @@ export function analyseProfile(file: string, label: string, seconds: number, req
         const [name, where] = key.split('\u0000');
         return { name, where, category: 'nest-cross-origin', selfPercent: pct(time) };
       }),
+    functions: all.map(toHot).filter((h) => h.selfPercent >= MIN_LISTED_PERCENT),
+  };
+}
+
+/** The server's CPU time per request over the profiled window, µs (all threads). */
+function microsPerRequest(p: ProfileSummary): number {
+  return p.requests > 0 ? p.serverCpuMicros / p.requests : NaN;
+}
+
+/**
+ * Sets two profiles against each other in CPU µs per request: each function's (and each
+ * category's) self-time share times the server's measured CPU per request. The shares are of
+ * the sampled main thread and the CPU is the whole process's, so this is an estimate; it is
+ * steadier than throughput on a busy machine, since both sides are shares of their own CPU.
+ */
+export function compareProfiles(spec: ProfileComparisonSpec, x: ProfileSummary, y: ProfileSummary, rows = 12): ProfileComparison {
+  const xUs = microsPerRequest(x);
+  const yUs = microsPerRequest(y);
+  const key = (h: { name: string; where: string }) => `${h.name}\u0000${h.where}`;
+  const costs = new Map<string, { name: string; where: string; xMicros: number; yMicros: number }>();
+  const tally = (list: readonly HotFunction[] | undefined, perRequest: number, side: 'xMicros' | 'yMicros') => {
+    for (const h of list ?? []) {
+      const entry = costs.get(key(h)) ?? { name: h.name, where: h.where, xMicros: 0, yMicros: 0 };
+      entry[side] += (h.selfPercent / 100) * perRequest;
+      costs.set(key(h), entry);
+    }
+  };
+  tally(x.functions ?? x.top, xUs, 'xMicros');
+  tally(y.functions ?? y.top, yUs, 'yMicros');
+  const byDelta = [...costs.values()].sort((a, b) => b.xMicros - b.yMicros - (a.xMicros - a.yMicros));
+  const categories = [...new Set([...Object.keys(x.categories), ...Object.keys(y.categories)])]
+    .filter((c) => c !== 'idle')
+    .map((c) => ({ name: c, where: '', xMicros: ((x.categories[c] ?? 0) / 100) * xUs, yMicros: ((y.categories[c] ?? 0) / 100) * yUs }))
+    .sort((a, b) => b.xMicros - b.yMicros - (a.xMicros - a.yMicros));
+  return {
+    spec,
+    xMicrosPerRequest: xUs,
+    yMicrosPerRequest: yUs,
+    categories,
+    more: byDelta.filter((d) => d.xMicros > d.yMicros).slice(0, rows),
+    less: byDelta.filter((d) => d.xMicros < d.yMicros).reverse().slice(0, Math.ceil(rows / 2)),
   };
 }
 

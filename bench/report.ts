@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { BenchResults, Disturbance, RatioResult, SeriesResult } from './model.js';
+import { compareProfiles, type CostDelta, type ProfileComparison } from './profile.js';
 
 const MB = 1024 * 1024;
 
@@ -83,24 +84,49 @@ function pairRows(results: BenchResults): string[][] {
   ]);
 }
 
-/** µs of server CPU the CORS variant adds per request, for the small and the scaled apps. */
+/**
+ * µs of server CPU per actual request over a reference of the same app size: (d) over (a) is
+ * the cost of the CORS bytes themselves, (c) and (b) over (d) the cost of deciding them.
+ */
 function addedCpuRows(results: BenchResults): string[][] {
   const rows: string[][] = [];
   for (const adapter of new Set(results.series.map((s) => s.adapter))) {
     const cpu = (server: string) => results.series.find((s) => s.adapter === adapter && s.shape === 'actual' && s.server === server)?.median.cpuPerRequestUs ?? NaN;
     rows.push([
       adapterName(adapter),
-      f(cpu('nest') - cpu('none'), 1),
-      f(cpu('lib') - cpu('none'), 1),
-      f(cpu('lib-1k') - cpu('none-1k'), 1),
-      f(cpu('lib-10k') - cpu('none'), 1),
-      f(cpu('nest-10k') - cpu('none'), 1),
-      f(cpu('none-1k') - cpu('none'), 1),
+      f(cpu('static') - cpu('none'), 1),
+      f(cpu('lib') - cpu('static'), 1),
+      f(cpu('nest') - cpu('static'), 1),
+      f(cpu('lib-large') - cpu('static-large'), 1),
+      f(cpu('nest-large') - cpu('static-large'), 1),
+      f(cpu('static-large') - cpu('static'), 1),
     ]);
   }
   return rows;
 }
-const ADDED_HEADER = ['adapter', '(b) small', '(c) small', '(c) 1,000 routes', '(c) 10,000 origins', '(b) 10,000 origins', 'framework: 1,000 routes (a)'];
+const ADDED_HEADER = ['adapter', '(d) − (a): the bytes', '(c) − (d)', '(b) − (d)', 'large: (c) − (d)', 'large: (b) − (d)', 'framework: (d) large − (d) small'];
+
+/** The comparisons of profiles the run asked for, where both profiles are there. */
+function comparisons(results: BenchResults): ProfileComparison[] {
+  const out: ProfileComparison[] = [];
+  for (const spec of results.profileComparisons ?? []) {
+    const x = results.profiles.find((p) => p.label === spec.x);
+    const y = results.profiles.find((p) => p.label === spec.y);
+    if (x && y) out.push(compareProfiles(spec, x, y));
+  }
+  return out;
+}
+
+const COST_HEADER = (c: ProfileComparison) => ['', 'where', `${c.spec.x} µs/req`, `${c.spec.y} µs/req`, 'difference µs/req'];
+
+function costRows(list: readonly CostDelta[], code: boolean): string[][] {
+  return list.map((d) => [code ? `\`${d.name}\`` : d.name, d.where, f(d.xMicros, 2), f(d.yMicros, 2), `${d.xMicros >= d.yMicros ? '+' : ''}${f(d.xMicros - d.yMicros, 2)}`]);
+}
+
+function comparisonSummary(c: ProfileComparison): string {
+  return `${c.spec.x}: ${f(c.xMicrosPerRequest, 1)} µs of CPU per request; ${c.spec.y}: ${f(c.yMicrosPerRequest, 1)} µs; difference ${f(c.xMicrosPerRequest - c.yMicrosPerRequest, 1)} µs ` +
+    `(${pct(c.xMicrosPerRequest / c.yMicrosPerRequest - 1)}).`;
+}
 
 function memoryRows(results: BenchResults): string[][] {
   return results.memory.map((m) => [
@@ -140,7 +166,7 @@ export function printReport(results: BenchResults): void {
   out.push(textTable(PAIR_HEADER, pairRows(results)));
   out.push('', 'Ratios (A/B = simultaneous runs, median; sequential = median of per-round req/s ratios; CPU-based = inverse ratio of server CPU per request; verdict on A/B where measured)');
   out.push(textTable(RATIO_HEADER, ratioRows(results.ratios)));
-  out.push('', 'Server CPU added per actual request, µs (variant minus the no-CORS app of the same size)');
+  out.push('', 'Server CPU added per actual request, µs ((d) over (a): the CORS bytes; (c), (b) over (d) of the same size: deciding them)');
   out.push(textTable(ADDED_HEADER, addedCpuRows(results)));
   out.push('', 'Memory');
   out.push(textTable(MEMORY_HEADER, memoryRows(results)));
@@ -149,6 +175,11 @@ export function printReport(results: BenchResults): void {
   for (const p of results.profiles) {
     out.push('', `Profile ${p.label}: library work = ${p.corsPercent.toFixed(1)}% of busy CPU ≈ ${f(p.corsMicrosPerRequest, 2)} µs/request`);
     out.push(textTable(['function', 'where', 'self %'], p.top.map((h) => [h.name, h.where, h.selfPercent.toFixed(1)])));
+  }
+  for (const c of comparisons(results)) {
+    out.push('', `Profiles compared: ${c.spec.label}. ${comparisonSummary(c)}`);
+    out.push(textTable(COST_HEADER(c), costRows(c.categories, false)));
+    out.push(textTable(COST_HEADER(c), costRows([...c.more, ...c.less], false)));
   }
   out.push('', `wall time ${f(results.wallSeconds)} s`);
   process.stdout.write(`${out.join('\n')}\n`);
@@ -228,7 +259,8 @@ function methodNotes(results: BenchResults): string {
   ${results.machine.pinned === 'not pinned' ? 'Processes were not pinned to CPUs.' : `With two cores, the harness (load generator) is pinned to one CPU and every server to the other with \`taskset\`, so client and server never compete for a core and all variants are measured on the same core.`}
 - **Load.** ${c.connections} connections, no pipelining, ${c.seconds} s per run, keep-alive; every variant
   gets the same offered load. Before timing, each server is checked for the expected status and CORS
-  headers (a misconfigured variant aborts the run), then warmed up with ${f(c.warmupRequests)} requests per request
+  headers (a misconfigured variant aborts the run), the CORS headers of real actual responses of
+  (c) and (d) are compared (any difference aborts the run), then each server is warmed up with ${f(c.warmupRequests)} requests per request
   shape (discarded).
 - **Alternation.** ${c.rounds} sequential rounds; in each round every series of an adapter runs once, in an order
   rotated every round and reversed every other round, so drift and foreign load spread over all
@@ -244,7 +276,7 @@ function methodNotes(results: BenchResults): string {
   own CPU time per request (\`process.cpuUsage()\` over the run): the **CPU-based ratio** is the
   inverse ratio of CPU per request, i.e. the capacity ratio on a dedicated core. It is much less
   sensitive to a disturbed machine than throughput, and is shown next to every throughput ratio.
-- **Simultaneous A/B.** After the sequential rounds, each ratio with a target (and (b)/(a), (c)/(b))
+- **Simultaneous A/B.** After the sequential rounds, each ratio with a target (and (c)/(a), (d)/(a))
   is measured again with both servers loaded at the same time for ${c.seconds} s, each by its own
   ${c.connections}-connection client, ${c.abRepetitions} times in rotated order. Both servers are pinned
   to the same CPU at the same priority, so while both are saturated the scheduler gives each half
@@ -261,37 +293,42 @@ function methodNotes(results: BenchResults): string {
 - **Load-generator ceiling.** The same client against a bare \`node:http\` server reached
   ${results.ceiling ? `${f(results.ceiling.rps)} req/s` : 'n/a'}; a Nest app close to that figure would be client-bound and its
   ratios compressed towards 1.
-- **Apps.** All apps use \`setGlobalPrefix('api')\`. (b) is \`app.enableCors()\` with the options equivalent to
+- **Apps.** All apps use \`setGlobalPrefix('api')\`. (a) has no CORS. (b) is \`app.enableCors()\` with the options equivalent to
   (c)'s merged policy: two listed origins (the allowed one last), credentials, \`exposeHeaders:
   X-Total-Count\`, \`maxAge: 600\`, default methods, requested headers echoed. (c) is
   \`CorsModule.forRoot({ origins })\` plus \`@CrossOrigin({ exposeHeaders, supportsCredentials, maxAge })\`
-  on the benchmarked handlers. (a), (b) and (c) share the same controller classes (the decorator
-  metadata is inert without the module). The actual request is \`GET /api/items\` (static route) with
+  on the benchmarked handlers. (d) writes the headers (c) sends on the benchmarked actual request
+  (ACAO, ACAC, ACEH, \`Vary: Origin\`) as static \`@Header()\`s on that handler: the cost of the
+  bytes with no decision; it has no preflight answer, so it is measured on actual requests only.
+  (a), (b) and (c) share the same controller classes (the decorator metadata is inert without the
+  module); (d) has a copy of the benchmarked one with the \`@Header()\`s. The actual request is \`GET /api/items\` (static route) with
   an allowed Origin; the preflight is \`OPTIONS /api/items/42\` announcing \`PUT\` with
   \`content-type, x-request-id\` (a parametric route).
-- **Scale.** The 1,000-route app adds 995 routes from 100 generated controller classes (a factory
-  applies \`@Controller\`, \`@Get/@Post/@Put/@Patch/@Delete\` and \`@CrossOrigin\` in a loop): static and
-  parametric paths, one to two parameters, ${'~'}400 routes with their own \`@CrossOrigin\` (every third
-  controller at class level, every controller's PUT at handler level). The benchmarked controller
-  sits in the middle of the registration order (Express dispatches to the first match, so neither
-  first nor last). Because Express's own router also slows down with 1,000 routes, the table also
-  shows "(c) net of (a)": (c₁₀₀₀/a₁₀₀₀)/(c/a), the library's share alone. The 10,000-origin app lists
-  9,999 generated origins before the allowed one.
+- **Scale.** The large app has 1,000 routes and 10,000 allowed origins at once. It adds 995 routes
+  from 100 generated controller classes (a factory applies \`@Controller\`,
+  \`@Get/@Post/@Put/@Patch/@Delete\` and \`@CrossOrigin\` in a loop): static and parametric paths,
+  one to two parameters, ${'~'}400 routes with their own \`@CrossOrigin\` (every third controller at
+  class level, every controller's PUT at handler level). The benchmarked controller sits in the
+  middle of the registration order (Express dispatches to the first match, so neither first nor
+  last). Its origin list has 9,999 generated origins before the allowed one. Its targets compare
+  variants of the same size, so the frameworks' own slowdown with 1,000 routes (shown as (d)
+  large / small) cancels out.
 - **Memory.** A fresh server started with \`--expose-gc\` serves ${f(c.memoryRequests)} actual requests; RSS
   and heap are read before (after two forced GCs), right after, and after two forced GCs. The
   no-CORS app is measured the same way for reference.
 - **Micro-benchmark.** In its own process: \`mergeOptions\` + \`compilePolicy\` build the policies, then
   \`isOriginAllowed\` + \`actualResponseHeaders\` / \`preflightResponse\` are timed in a loop for exact,
-  pattern and RegExp origins, allowed and refused; \`CorsEngine.handle\` is timed with a plain headers
-  object on the engines of real initialised apps (small, 1,000 routes, 10,000 origins). Each case:
+  pattern and RegExp origins, allowed and refused; \`CorsEngine.decide\` is timed with a plain headers
+  object on the engines of real initialised apps (small and large), routed by each platform's own finder. Each case:
   warm-up, a loop sized to ${c.quick ? '30' : '80'} ms of CPU, ${c.quick ? 3 : 5} samples, median (and best); timed with process CPU time, not wall time, so being descheduled on a shared machine does not count. "Net" subtracts an empty decision
   run through the same call site.
 - **Profiles** are taken through the inspector for exactly the load window of a fresh server, when
   a target is missed (or always with \`BENCH_PROFILE=1\`). "Library work" counts samples in
   nest-cross-origin's functions and in what they call, excluding the rest of the request pipeline
-  its hook hands on to (\`next()\`/\`done()\`) and the original \`writeHead\` it wraps; µs/request
+  its hook hands on to (\`next()\`/\`done()\`) and Node's own \`writeHead\`/\`end\` (the response itself, which it wraps or, for a preflight, ends); µs/request
   multiplies that share by the server's CPU time per request during profiling (sampling adds a
-  little overhead).`;
+  little overhead). Both sides of a missed target are profiled, and "Where the difference goes"
+  sets them against each other function by function in µs per request.`;
 }
 
 export function writeMarkdown(results: BenchResults, path: string, svgPath: string, root: string): void {
@@ -329,7 +366,7 @@ export function writeMarkdown(results: BenchResults, path: string, svgPath: stri
   md.push('## All ratios', '');
   md.push(mdTable(RATIO_HEADER, ratioRows(results.ratios)));
   md.push('');
-  md.push('"A/B simultaneous" is the median over repetitions of the req/s ratio of the two servers loaded at the same time on one CPU; "sequential req/s" the median over rounds of the per-round req/s ratio of runs taken one after the other; "CPU-based" the inverse ratio of server CPU time per request in those runs. Verdicts use the A/B ratio where measured. "net of (a)" divides out the framework\'s own slowdown with 1,000 routes.', '');
+  md.push('"A/B simultaneous" is the median over repetitions of the req/s ratio of the two servers loaded at the same time on one CPU; "sequential req/s" the median over rounds of the per-round req/s ratio of runs taken one after the other; "CPU-based" the inverse ratio of server CPU time per request in those runs. Verdicts use the A/B ratio where measured. "large" is the app with 1,000 routes and 10,000 allowed origins.', '');
   md.push('### Simultaneous A/B runs', '');
   md.push('The first row of each adapter is the control: two processes of the same no-CORS app. Its distance from 1.000 is the noise floor of the A/B ratios.', '');
   md.push(mdTable(PAIR_HEADER, pairRows(results)));
@@ -344,7 +381,7 @@ export function writeMarkdown(results: BenchResults, path: string, svgPath: stri
     }
   }
   md.push('### Server CPU added per actual request (µs)', '');
-  md.push('Median server CPU per request of the variant minus that of the no-CORS app of the same size. Flat across the (c) columns means the cost does not grow with routes or origins.', '');
+  md.push('Differences of median server CPU per request, sequential runs. (d) − (a) is what writing the CORS bytes costs the framework; (c) − (d) and (b) − (d), in an app of the same size, what deciding them costs. The same (c) − (d) in the small and the large app means the decision does not grow with routes or origins.', '');
   md.push(mdTable(ADDED_HEADER, addedCpuRows(results)));
   md.push('');
   md.push('## Memory', '');
@@ -372,6 +409,20 @@ export function writeMarkdown(results: BenchResults, path: string, svgPath: stri
       }
     }
   }
+  const compared = comparisons(results);
+  if (compared.length) {
+    md.push('## Where the difference goes', '');
+    md.push('Both sides of each missed target (every target with `BENCH_PROFILE=1`) profiled, and set against each other in server CPU per request: each function\'s self-time share of its profile times that server\'s measured CPU per request. An estimate (sampling; the shares are of the main thread), but one that a busy machine disturbs far less than throughput.', '');
+    for (const c of compared) {
+      md.push(`### ${c.spec.label}`, '');
+      md.push(comparisonSummary(c), '');
+      md.push(mdTable(['category', ...COST_HEADER(c).slice(2)], costRows(c.categories, false).map((r) => [r[0], ...r.slice(2)])));
+      md.push('');
+      md.push(`Functions ${c.spec.x} spends more on, then less on:`, '');
+      md.push(mdTable(['function', ...COST_HEADER(c).slice(1)], costRows([...c.more, ...c.less], true)));
+      md.push('');
+    }
+  }
   const findings = join(dirname(svgPath), 'FINDINGS.md');
   const findingsFile = existsSync(findings) ? findings : join(root, 'bench', 'FINDINGS.md');
   if (existsSync(findingsFile)) {
@@ -381,7 +432,7 @@ export function writeMarkdown(results: BenchResults, path: string, svgPath: stri
   md.push('## Method', '');
   md.push(methodNotes(results), '');
   md.push('## Running it', '');
-  md.push('```sh\nnpm run bench                      # full run (~8 min), writes BENCHMARKS.md and bench/ratios.svg\nBENCH_QUICK=1 npm run bench        # smoke run (~2 min), writes bench/results/BENCHMARKS.quick.md\nBENCH_DURATION=2 BENCH_ROUNDS=3 npm run bench   # shorter full run\nBENCH_PROFILE=1 npm run bench      # profile (c) in every scenario, not only when a target is missed\nnode .build/bench/render.js        # re-render this file from the newest bench/results/*.json (after editing bench/FINDINGS.md)\n```', '');
+  md.push('```sh\nnpm run bench                      # full run (~9 min), writes BENCHMARKS.md and bench/ratios.svg\nBENCH_QUICK=1 npm run bench        # smoke run (~3-4 min), writes bench/results/BENCHMARKS.quick.md\nBENCH_DURATION=2 BENCH_ROUNDS=3 npm run bench   # shorter full run\nBENCH_PROFILE=1 npm run bench      # profile both sides of every target, not only of missed ones\nnode .build/bench/render.js        # re-render this file from the newest bench/results/*.json (after editing bench/FINDINGS.md)\n```', '');
   md.push('Other knobs: `BENCH_AB_REPS`, `BENCH_WARMUP_REQUESTS`, `BENCH_MEMORY_BASELINE=1`, `BENCH_MEMORY_REQUESTS`, `BENCH_MAX_FOREIGN` (cores), `BENCH_ADAPTERS=express,fastify`, `BENCH_PIN=0`, `BENCH_NICE` (default -15), `BENCH_PROFILE=0|1|auto`, `BENCH_PROFILE_SECONDS`.', '');
   writeFileSync(path, `${md.join('\n')}\n`);
 }
