@@ -200,6 +200,8 @@ function namesOf(value: string | readonly string[] | undefined): string[] {
  * the checks that only make sense on the merged result. Returns `null` once any issue has been
  * collected, since start-up then fails and the options may not be of the expected types.
  */
+const ORIGIN_MATCHERS = new WeakMap<object, OriginMatcher>();
+
 export function compilePolicy(merged: MergedOptions, where: string, c: IssueCollector): CorsPolicy | null {
   const o = merged.options;
   const originSpecs = listOrigins(o.origins);
@@ -222,7 +224,13 @@ export function compilePolicy(merged: MergedOptions, where: string, c: IssueColl
   const allowHeaders: HeaderSpec[] = asList<HeaderSpec>(o.allowHeaders).flatMap((s): HeaderSpec[] =>
     typeof s === 'string' ? s.split(',').map((p) => p.trim()).filter(Boolean) : [s],
   );
-  const origins = compileOrigins(originSpecs);
+  // One matcher per origins list: the route policies that inherit forRoot's list (10,000
+  // origins, say) share it instead of each building its own Set.
+  let origins = typeof o.origins === 'object' && o.origins !== null ? ORIGIN_MATCHERS.get(o.origins) : undefined;
+  if (origins === undefined) {
+    origins = compileOrigins(originSpecs);
+    if (typeof o.origins === 'object' && o.origins !== null) ORIGIN_MATCHERS.set(o.origins, origins);
+  }
   const wildcard = anyOrigin && o.sendWildcard;
   const sharedHeaders: HeaderPair[] = [];
   if (expose.length > 0) sharedHeaders.push([ACEH, [...new Set(expose)].join(', ')]);

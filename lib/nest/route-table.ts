@@ -36,7 +36,12 @@ const newNode = (): Node => ({ children: new Map(), candidates: [] });
 function prefixOf(rawPath: unknown): string[] {
   if (typeof rawPath !== 'string') return [];
   const dynamic = rawPath.search(/[:*{(\\]/);
-  const prefix = (dynamic === -1 ? rawPath : rawPath.slice(0, dynamic)).toLowerCase();
+  if (dynamic === -1) {
+    // A static path is filed under all its segments: a lookup for it asks only its own node.
+    const whole = rawPath.toLowerCase().replace(/\/+$/, '');
+    return whole.length <= 1 ? [] : whole.slice(1).split('/');
+  }
+  const prefix = rawPath.slice(0, dynamic).toLowerCase();
   const lastSlash = prefix.lastIndexOf('/');
   return lastSlash <= 0 ? [] : prefix.slice(1, lastSlash).split('/');
 }
@@ -50,6 +55,8 @@ function prefixOf(rawPath: unknown): string[] {
  */
 export class ExpressRouteIndex {
   private readonly root = newNode();
+  /** Whether any layer is host-bound, so lookups need the request's host name at all. */
+  hostBound = false;
 
   constructor(
     stack: readonly ExpressLayer[],
@@ -68,6 +75,7 @@ export class ExpressRouteIndex {
       // A route made only of Nest middleware (`forRoutes(Controller)` binds it per method).
       if (layer.route && nestEntry === undefined && layer.route.stack.every((l) => passesOn(l.handle))) return;
       const entry = nestEntry ?? foreignEntryOf(layer);
+      if (entry.hosts !== null) this.hostBound = true;
       let node = this.root;
       for (const segment of prefixOf(layer.rawPath)) {
         let child = node.children.get(segment);

@@ -89,10 +89,13 @@ export function installExpress(adapter: ExpressLikeAdapter, engine: CorsEngine, 
     try {
       const path = parseUrl(req)?.pathname ?? '/';
       const acrm = CorsEngine.preflightMethod(req.method, req.headers);
+      const index = routes();
+      // Only host-bound controllers need the host name (`req.hostname` parses it per call).
+      const hostname = index.hostBound ? hostnameOf(req) : undefined;
       if (acrm) {
-        outcome = engine.decidePreflight(acrm, path, hostnameOf(req), req.headers, req);
+        outcome = engine.decidePreflight(acrm, path, hostname, req.headers, req);
       } else {
-        const entry = routes().candidates(req.method!, path, hostnameOf(req))[0];
+        const entry = index.candidates(req.method!, path, hostname)[0];
         (res as PredictedResponse)[kPredicted] = entry ?? null;
         outcome = engine.decideActual(entry, req.method!, path, req.headers, req);
       }
@@ -123,7 +126,7 @@ export function installExpress(adapter: ExpressLikeAdapter, engine: CorsEngine, 
   const confirmerFor = (entry: RouteEntry): Middleware => {
     const confirm: Middleware = function nestCrossOriginRoute(req, res, next) {
       // Nest's host filter, right after, passes a request for another host on.
-      if (!servesHost(entry, hostnameOf(req))) return next();
+      if (entry.hosts !== null && !servesHost(entry, hostnameOf(req))) return next();
       redecide(req, res, entry, next);
     };
     confirmers.set(confirm, entry);

@@ -121,6 +121,7 @@ export function installFastify(adapter: FastifyLikeAdapter, engine: CorsEngine, 
   const caseSensitive = adapter.getRouteMatchingOptions?.().caseSensitive ?? true;
   const preflights = preflightRouter(adapter);
   const byHandler = new WeakMap<Function, RouteEntry>();
+  const hostnameOf = (request: FastifyRequestLike) => adapter.getRequestHostname?.(request) ?? request.headers.host;
   let registering: RouteEntry | undefined;
 
   interceptNestRoutes(adapter as never, (route, add) => {
@@ -153,13 +154,14 @@ export function installFastify(adapter: FastifyLikeAdapter, engine: CorsEngine, 
     try {
       const raw = request.raw;
       const acrm = CorsEngine.preflightMethod(raw.method, request.headers);
-      const hostname = adapter.getRequestHostname?.(request) ?? request.headers.host;
+      // Only host-bound handlers need the host name (a getter that parses Host): asked lazily.
+      const serves = (e: RouteEntry | undefined) => e === undefined || e.hosts === null || servesHost(e, hostnameOf(request));
       if (acrm) {
-        const candidates = preflights.candidates(acrm, raw.url!, request.headers.host).filter((e) => e === undefined || servesHost(e, hostname));
-        outcome = engine.decidePreflight(acrm, targetPath(raw.url!), hostname, request.headers, request, candidates);
+        const candidates = preflights.candidates(acrm, raw.url!, request.headers.host).filter(serves);
+        outcome = engine.decidePreflight(acrm, targetPath(raw.url!), undefined, request.headers, request, candidates);
       } else {
         let entry = request.is404 ? undefined : (request.routeOptions.config?.[kEntry] as RouteEntry | undefined);
-        if (entry !== undefined && !servesHost(entry, hostname)) entry = undefined;
+        if (!serves(entry)) entry = undefined;
         (raw as DecidedRequest)[kDecided] = entry;
         outcome = engine.decideActual(entry, raw.method!, targetPath(raw.url!), request.headers, request);
       }

@@ -17,7 +17,7 @@ type GuardedResponse = ServerResponse & {
   [kApplied]?: CorsOutcome;
 };
 
-function mergeIntoObject(headers: Record<string, unknown>, deferred: readonly HeaderPair[] | undefined, vary: string | null | undefined): boolean {
+function mergeIntoObject(res: ServerResponse, headers: Record<string, unknown>, deferred: readonly HeaderPair[] | undefined, vary: string | null | undefined): boolean {
   let varyDone = !vary;
   if (deferred) {
     for (let i = 0; i < deferred.length; i++) {
@@ -26,12 +26,18 @@ function mergeIntoObject(headers: Record<string, unknown>, deferred: readonly He
     }
   }
   if (!varyDone) {
-    for (const key of Object.keys(headers)) {
+    // Fastify passes lower-case names; a raw writer may not. for…in builds no key array.
+    for (const key in headers) {
       if (key.length === 4 && key.toLowerCase() === VARY) {
         headers[key] = appendVary(headers[key] as string | string[] | undefined, vary!);
         varyDone = true;
         break;
       }
+    }
+    if (!varyDone) {
+      // Into the object too: a setHeader() now would send Node down its slow merge path.
+      headers[VARY] = appendVary(res.getHeader(VARY) as string | undefined, vary!);
+      varyDone = true;
     }
   }
   return varyDone;
@@ -70,17 +76,19 @@ function mergeIntoArray(list: unknown[], vary: string | null | undefined): boole
  *   shared cache never serves one origin's response to another (SPEC §4).
  * One shared function: no closure per request.
  */
-function writeHeadWithCors(this: GuardedResponse, ...args: unknown[]): ServerResponse {
+function writeHeadWithCors(this: GuardedResponse, statusCode: number, reason?: unknown, headers?: unknown): ServerResponse {
   const deferred = this[kDeferred];
   const vary = this[kVary];
-  if (deferred === undefined && !vary) return (this[kPreviousWriteHead] as (...a: unknown[]) => ServerResponse).apply(this, args);
+  // Most responses have nothing left to add: no argument array is built for them.
+  if (deferred === undefined && !vary) return (this[kPreviousWriteHead] as (...a: unknown[]) => ServerResponse).call(this, statusCode, reason, headers);
+  const args: unknown[] = headers !== undefined ? [statusCode, reason, headers] : reason !== undefined ? [statusCode, reason] : [statusCode];
   const last = args.length > 1 ? args[args.length - 1] : undefined;
   let varyDone = !vary;
   let deferredDone = deferred === undefined;
   if (Array.isArray(last)) {
     varyDone = mergeIntoArray(last, vary);
   } else if (last !== null && typeof last === 'object') {
-    varyDone = mergeIntoObject(last as Record<string, unknown>, deferred, vary);
+    varyDone = mergeIntoObject(this, last as Record<string, unknown>, deferred, vary);
     deferredDone = true;
   }
   if (!this.headersSent) {
@@ -166,7 +174,8 @@ export function endPreflight(res: ServerResponse, outcome: CorsOutcome): void {
   const flat: string[] = [];
   for (let i = 0; i < headers.length; i++) flat.push(headers[i][0], headers[i][1]);
   if (outcome.vary !== null) flat.push(VARY, appendVary(res.getHeader(VARY) as string | undefined, outcome.vary));
-  (res as GuardedResponse)[kVary] = null;
+  // Ours is in the list already: the stand-in must not merge it a second time.
+  if ((res as GuardedResponse)[kVary] != null) (res as GuardedResponse)[kVary] = null;
   res.writeHead(204, flat);
   res.end();
 }
