@@ -165,11 +165,15 @@ describe.each(ADAPTERS)('the serving handler decides on $name', (adapter) => {
       expect(put.headers['access-control-allow-methods']).toBeUndefined();
     });
 
-    it('preflights vary on Origin, ACRM and ACRH', async () => {
+    it('preflights vary on Origin, ACRM and ACRH, and ACRPN when Private Network Access is answered', async () => {
       const res = await http().options('/anything').set('Origin', SLUG).set('Access-Control-Request-Method', 'POST');
       expect(res.headers.vary).toBe('Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
       const refused = await http().options('/anything').set('Origin', 'http://evil.test').set('Access-Control-Request-Method', 'POST');
       expect(refused.headers.vary).toBe('Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
+      const pna = await http().options('/anything').set('Origin', SLUG).set('Access-Control-Request-Method', 'POST')
+        .set('Access-Control-Request-Private-Network', 'true');
+      expect([pna.headers['access-control-allow-private-network'], pna.headers.vary]).toEqual([
+        'false', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network']);
       const actual = await http().post('/anything').set('Origin', SLUG);
       expect(actual.headers.vary).toBe('Origin');
     });

@@ -92,20 +92,30 @@ function preflightRouter(adapter: FastifyLikeAdapter) {
     allowUnsafeRegex: true,
   } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>);
   const noop = () => {};
+  let hostBound = false;
   return {
     add(method: string, url: string, host: unknown, entry: RouteEntry | undefined): void {
+      if (entry?.hosts) hostBound = true;
       const constraints = host === undefined ? {} : { host };
       const found = router.findRoute(method as never, url, constraints as never);
       if (found) (found.store as Store).entries.push(entry);
       else router.on(method as never, url, { constraints } as never, noop, { entries: [entry] } satisfies Store);
     },
-    candidates(method: string, url: string, host: string | undefined): readonly (RouteEntry | undefined)[] {
+    /**
+     * The entries (method, url) reaches, as find-my-way routes it with the Host header `host`;
+     * `hostname()` (Nest's reading of the host, asked only when a host-bound controller
+     * exists) drops the handlers whose host filter would pass the request on.
+     */
+    candidates(method: string, url: string, host: string | undefined, hostname: () => string | undefined): readonly (RouteEntry | undefined)[] {
       const found = router.find(method as never, url, host === undefined ? {} : ({ host } as never));
       if (!found) return [];
       const entries = (found.store as Store).entries;
       // Nest's Fastify adapter answers a Nest route whose parameter came out empty with its
       // 404 (`requireNonEmptyParams`), so the actual request would get the resources policy.
-      return entries.some((e) => e !== undefined && !isForeign(e)) && hasEmptyParam(found.params) ? [] : entries;
+      if (entries.some((e) => e !== undefined && !isForeign(e)) && hasEmptyParam(found.params)) return [];
+      if (!hostBound) return entries;
+      const name = hostname();
+      return entries.filter((e) => e === undefined || servesHost(e, name));
     },
   };
 }
@@ -144,24 +154,20 @@ export function installFastify(adapter: FastifyLikeAdapter, engine: CorsEngine, 
     const methods = Array.isArray(options.method) ? options.method : [options.method];
     for (const method of methods) preflights.add(method, options.url, options.constraints?.host, entry);
   });
-  engine.finder = {
-    candidates: (method, path, hostname) =>
-      preflights.candidates(method, path, hostname).filter((e) => e === undefined || servesHost(e, hostname)),
-  };
+  engine.finder = { candidates: (method, path, hostname) => preflights.candidates(method, path, hostname, () => hostname) };
 
   const hook: OnRequest = function nestCrossOrigin(request, reply, done) {
     let outcome: CorsOutcome | Promise<CorsOutcome>;
     try {
       const raw = request.raw;
       const acrm = CorsEngine.preflightMethod(raw.method, request.headers);
-      // Only host-bound handlers need the host name (a getter that parses Host): asked lazily.
-      const serves = (e: RouteEntry | undefined) => e === undefined || e.hosts === null || servesHost(e, hostnameOf(request));
       if (acrm) {
-        const candidates = preflights.candidates(acrm, raw.url!, request.headers.host).filter(serves);
+        const candidates = preflights.candidates(acrm, raw.url!, request.headers.host, () => hostnameOf(request));
         outcome = engine.decidePreflight(acrm, targetPath(raw.url!), undefined, request.headers, request, candidates);
       } else {
         let entry = request.is404 ? undefined : (request.routeOptions.config?.[kEntry] as RouteEntry | undefined);
-        if (!serves(entry)) entry = undefined;
+        // Only host-bound handlers need the host name (a getter that parses Host each time).
+        if (entry !== undefined && entry.hosts !== null && !servesHost(entry, hostnameOf(request))) entry = undefined;
         (raw as DecidedRequest)[kDecided] = entry;
         outcome = engine.decideActual(entry, raw.method!, targetPath(raw.url!), request.headers, request);
       }
