@@ -11,6 +11,8 @@ export * from './compile.js';
 export * from './safety.js';
 export * from './resources.js';
 export * from './decide.js';
+export * from './decision.js';
+export * from './route-resources.js';
 export * from './handshake.js';
 export * from './policy-set.js';
 export * from './origin-cache.js';

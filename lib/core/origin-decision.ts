@@ -13,7 +13,12 @@ export type OriginRefusal =
    * A predicate threw or rejected and no other one admitted the origin. `message` is the
    * first such error's message as the predicate wrote it: escape it before logging it.
    */
-  | { readonly kind: 'origin-error'; readonly origin: string; readonly message: string };
+  | { readonly kind: 'origin-error'; readonly origin: string; readonly message: string }
+  /**
+   * The response was written before an async origin decision had settled: one for a handler
+   * the library could not foresee when the request arrived (a URL rewritten by middleware).
+   */
+  | { readonly kind: 'origin-pending'; readonly origin: string };
 
 /** `true` when the origin may read the response, else why not. */
 export type OriginVerdict = true | OriginRefusal;

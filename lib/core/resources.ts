@@ -122,6 +122,14 @@ export function normalizeRequestPath(rawPath: string): string {
       path = rawPath.replace(/%([0-7][0-9a-fA-F])/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
     }
   }
+  return resolveDotSegments(path);
+}
+
+/**
+ * A path with its dot segments resolved (RFC 3986 §5.2.4): `/api/../secret` is `/secret`, so
+ * it never gets the policy of `/api/*` (CVE-2020-25032). Nothing is decoded.
+ */
+export function resolveDotSegments(path: string): string {
   if (!path.includes('/.')) return path;
   const out: string[] = [];
   const parts = path.split('/');
