@@ -1,20 +1,23 @@
 // Micro-benchmark of the per-request decision, without HTTP: the pure core (lib/core) called
-// directly, and CorsEngine.decide (lib/nest/cors-engine.ts) taken from real initialised apps,
-// routed by each platform's own finder (Express's router layers, find-my-way on Fastify).
+// directly, and the whole decision of real initialised apps: the handlers the platform's
+// router finds (Express's router layers, find-my-way on Fastify), then the core's decide().
 // Runs as its own process (see run.ts), pinned to the server CPU, and reports over IPC.
 import {
   IssueCollector,
   NO_HEADERS,
   actualResponseHeaders,
   compilePolicy,
+  decide,
   isOriginAllowed,
   mergeOptions,
   preflightResponse,
+  readCorsRequest,
   type CorsOptions,
   type CorsPolicy,
+  type Decision,
 } from '../lib/core/index.js';
-import { CorsHook } from '../lib/index.js';
-import type { CorsEngine, CorsOutcome } from '../lib/nest/cors-engine.js';
+import type { CorsRuntime } from '../lib/nest/cors-runtime.js';
+import { CorsInstaller } from '../lib/nest/cors.installer.js';
 import {
   ACTUAL_PATH,
   ALLOWED_ORIGIN,
@@ -126,19 +129,31 @@ function coreCases(): [string, Decide][] {
   return cases;
 }
 
-async function engineOf(adapter: AdapterName, routes: number, origins: number): Promise<CorsEngine> {
+/** The decision of an app's request path, as its door takes it: the router's candidates, then decide(). */
+interface Engine {
+  decide(method: string, path: string, headers: Record<string, string>): Decision | Promise<Decision>;
+}
+
+async function engineOf(adapter: AdapterName, routes: number, origins: number): Promise<Engine> {
   const app = await createApp({ adapter, cors: 'lib', routes, origins });
-  const engine = app.get(CorsHook, { strict: false }).engine;
+  const runtime: CorsRuntime = app.get(CorsInstaller, { strict: false }).runtime;
   await app.close();
-  return engine;
+  return {
+    decide(method, path, headers) {
+      const state = runtime.state;
+      const r = readCorsRequest(method, path, headers, null);
+      const found = runtime.finder!(state, r.acrm ?? method, path, undefined);
+      return decide(r.acrm !== undefined ? found : found.slice(0, 1), r, { timeout: state.policies.originTimeout });
+    },
+  };
 }
 
 /** Throws unless a decision is synchronous, of the expected kind, with the expected ACAO. */
-function expectOutcome(label: string, outcome: CorsOutcome | Promise<CorsOutcome>, preflight: boolean, acao: string | undefined): void {
+function expectOutcome(label: string, outcome: Decision | Promise<Decision>, preflight: boolean, acao: string | undefined): void {
   if (outcome instanceof Promise) throw new Error(`micro: ${label}: decision is asynchronous`);
   const got = outcome.headers.find(([name]) => name.toLowerCase() === 'access-control-allow-origin')?.[1];
-  if (outcome.preflight !== preflight || got !== acao) {
-    throw new Error(`micro: ${label}: expected preflight=${preflight}, ACAO ${String(acao)}; got preflight=${outcome.preflight}, ACAO ${String(got)}`);
+  if (outcome.answer !== preflight || got !== acao) {
+    throw new Error(`micro: ${label}: expected preflight=${preflight}, ACAO ${String(acao)}; got preflight=${outcome.answer}, ACAO ${String(got)}`);
   }
 }
 
@@ -153,13 +168,13 @@ async function engineCases(): Promise<[string, Decide][]> {
     'access-control-request-headers': PREFLIGHT_HEADERS,
   };
   // Synchronous here (no predicates); a Promise would count as 0 and show in the checksum.
-  const size = (o: CorsOutcome | Promise<CorsOutcome>) => (o instanceof Promise ? 0 : o.headers.length);
+  const size = (o: Decision | Promise<Decision>) => (o instanceof Promise ? 0 : o.headers.length);
   for (const adapter of ['express', 'fastify'] as const) {
     for (const [label, routes, origins] of [['small app', 5, 2], ['1,000 routes + 10,000 origins', 1000, 10_000]] as const) {
       const engine = await engineOf(adapter, routes, origins);
-      const actual = () => engine.decide('GET', ACTUAL_PATH, actualHeaders, null);
-      const preflight = () => engine.decide('OPTIONS', PREFLIGHT_PATH, preflightHeaders, null);
-      const refused = () => engine.decide('GET', ACTUAL_PATH, refusedHeaders, null);
+      const actual = () => engine.decide('GET', ACTUAL_PATH, actualHeaders);
+      const preflight = () => engine.decide('OPTIONS', PREFLIGHT_PATH, preflightHeaders);
+      const refused = () => engine.decide('GET', ACTUAL_PATH, refusedHeaders);
       // Time only decisions that are the ones HTTP sees: a finder that lost the route would
       // time the cheap fallback instead.
       expectOutcome(`${adapter}, ${label}: actual`, actual(), false, ALLOWED_ORIGIN);

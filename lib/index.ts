@@ -1,13 +1,13 @@
-// The public API of nest-cross-origin (SPEC §1). Anything not exported here may change.
+// The public API of nest-cross-origin. Anything not exported here may change.
 export { CorsModule } from './nest/cors.module.js';
 export { CrossOrigin, type CrossOriginValue } from './nest/cross-origin.decorator.js';
-export { CorsHook } from './nest/cors.hook.js';
 export { CorsGuard, CorsInterceptor } from './nest/cors.enhancers.js';
 export { CorsService, type CorsExplanation } from './nest/cors.service.js';
+export type { CorsDecisionEvent, CorsDecisionReason } from './nest/decision-event.js';
 export type { RoutePolicyReport } from './nest/route-report.js';
 export type { GatewayPolicyReport } from './nest/cors-gateways.js';
-export type { CorsModuleAsyncOptions, CorsOptionsFactory } from './nest/cors-module-options.interface.js';
-export { CORS_MODULE_OPTIONS } from './nest/cors.constants.js';
+export { CORS_MODULE_OPTIONS, type CorsModuleAsyncOptions, type CorsOptionsFactory } from './nest/cors-module-options.interface.js';
+export { CorsInternalsError } from './nest/nest-internals.js';
 export {
   CorsConfigError,
   DEFAULT_OPTIONS,

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
 import { CorsConfigError, type CorsModuleOptions, type OptionSources, type ResolvedCorsOptions } from '../core/index.js';
-import { CORS_MODULE_OPTIONS } from './cors.constants.js';
-import { CorsHook } from './cors.hook.js';
+import { CORS_MODULE_OPTIONS } from './cors-module-options.interface.js';
+import { CorsInstaller } from './cors.installer.js';
 import { escapeForLog, formatGatewayRefusal } from './explain.js';
 import { socketIoOriginCheck, wsOriginCheck, type GatewayReporting } from './gateway-checks.js';
 import {
@@ -67,12 +67,13 @@ export class CorsGateways implements OnApplicationBootstrap {
   private readonly debug: boolean;
   private adapterSeen = false;
 
-  constructor(@Inject(CORS_MODULE_OPTIONS) options: CorsModuleOptions, hook: CorsHook, config: ApplicationConfig) {
-    this.table = hook.gateways;
+  constructor(@Inject(CORS_MODULE_OPTIONS) options: CorsModuleOptions, installer: CorsInstaller, config: ApplicationConfig) {
+    this.table = installer.gateways;
+    const runtime = installer.runtime;
     this.debug = options?.debug === true;
     this.reporting = {
       onRefusal: this.debug ? (r) => this.logger.warn(formatGatewayRefusal(r)) : null,
-      originTimeout: hook.engine.policies.originTimeout,
+      runtime,
       onError: (error) => this.logger.error(
         `CORS origin check of a gateway failed; the request was refused: ${escapeForLog(String((error as Error)?.stack ?? error))}`),
     };
@@ -95,7 +96,7 @@ export class CorsGateways implements OnApplicationBootstrap {
       if (server) server.transport = transportOf(adapter, made);
       return made;
     }
-    const checked = { policy: server.policy, label: server.label };
+    const checked = { policy: () => server.policy!, label: server.label };
     if (isSocketIoAdapter(adapter)) {
       const made = create(port, options);
       const engine = engineOf(made);

@@ -1,4 +1,6 @@
-import type { ModuleMetadata, Type } from '@nestjs/common';
+// The options of CorsModule.forRoot() / forRootAsync(), and the module definition Nest's
+// ConfigurableModuleBuilder makes from them (as current Nest libraries build their modules).
+import { ConfigurableModuleBuilder, type ConfigurableModuleAsyncOptions } from '@nestjs/common';
 import type { CorsModuleOptions } from '../core/index.js';
 
 /** A class that builds the module options, for `forRootAsync({ useClass | useExisting })`. */
@@ -7,14 +9,19 @@ export interface CorsOptionsFactory {
   createCorsOptions(): CorsModuleOptions | Promise<CorsModuleOptions>;
 }
 
-/** What `CorsModule.forRootAsync()` takes: one of `useFactory`, `useClass` or `useExisting`. */
-export interface CorsModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  /** Builds the options from the providers listed in `inject`, e.g. a `ConfigService`. */
-  useFactory?: (...args: any[]) => CorsModuleOptions | Promise<CorsModuleOptions>;
-  /** Providers passed to `useFactory`, in order. */
-  inject?: any[];
-  /** A class the module instantiates to call its `createCorsOptions()`. */
-  useClass?: Type<CorsOptionsFactory>;
-  /** A provider already available (from `imports`) whose `createCorsOptions()` is called. */
-  useExisting?: Type<CorsOptionsFactory>;
-}
+/**
+ * What `CorsModule.forRootAsync()` takes: `imports`, and one of `useFactory` (with `inject`),
+ * `useClass` or `useExisting` (a {@link CorsOptionsFactory}).
+ */
+export type CorsModuleAsyncOptions = ConfigurableModuleAsyncOptions<CorsModuleOptions, 'createCorsOptions'>;
+
+export const {
+  ConfigurableModuleClass: ConfigurableCorsModule,
+  MODULE_OPTIONS_TOKEN: CORS_MODULE_OPTIONS,
+} = new ConfigurableModuleBuilder<CorsModuleOptions>({ moduleName: 'Cors', optionsInjectionToken: 'nest-cross-origin:module-options' })
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createCorsOptions')
+  .build();
+
+/** Which of forRoot() and forRootAsync() gave the options, for messages. */
+export const CORS_OPTIONS_ORIGIN = 'nest-cross-origin:options-origin';

@@ -1,14 +1,28 @@
-import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
+// CorsModule: forRoot() / forRootAsync() from Nest's ConfigurableModuleBuilder, global, with
+// the providers that compile the policies and install CORS on the HTTP adapter.
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import type { CorsModuleOptions } from '../core/index.js';
-import { CORS_MODULE_OPTIONS } from './cors.constants.js';
 import { CorsGateways } from './cors-gateways.js';
-import { CorsHook } from './cors.hook.js';
-import type { CorsModuleAsyncOptions, CorsOptionsFactory } from './cors-module-options.interface.js';
-import { CorsService } from './cors.service.js';
+import {
+  ConfigurableCorsModule, CORS_MODULE_OPTIONS, CORS_OPTIONS_ORIGIN, type CorsModuleAsyncOptions,
+} from './cors-module-options.interface.js';
 import { CorsGuard, CorsInterceptor } from './cors.enhancers.js';
+import { CorsInstaller } from './cors.installer.js';
+import { CorsService } from './cors.service.js';
 
-const PROVIDERS: Provider[] = [CorsHook, CorsGateways, CorsService, CorsGuard, CorsInterceptor];
+const PROVIDERS: Provider[] = [CorsInstaller, CorsGateways, CorsService, CorsGuard, CorsInterceptor];
+const EXPORTS = [CORS_MODULE_OPTIONS, CorsInstaller, CorsService, CorsGuard, CorsInterceptor];
+
+function complete(definition: DynamicModule, origin: 'forRoot' | 'forRootAsync'): DynamicModule {
+  return {
+    ...definition,
+    global: true,
+    imports: [DiscoveryModule, ...(definition.imports ?? [])],
+    providers: [...(definition.providers ?? []), { provide: CORS_OPTIONS_ORIGIN, useValue: origin }, ...PROVIDERS],
+    exports: EXPORTS,
+  };
+}
 
 /**
  * App-wide CORS with Flask-CORS semantics. Import it once in the root module: it answers
@@ -23,42 +37,18 @@ const PROVIDERS: Provider[] = [CorsHook, CorsGateways, CorsService, CorsGuard, C
  * ```
  * @publicApi
  */
-@Global()
 @Module({})
-export class CorsModule {
+export class CorsModule extends ConfigurableCorsModule {
   /** Configures CORS with options known now. Every option is checked when the app is created. */
   static forRoot(options: CorsModuleOptions = {}): DynamicModule {
-    return {
-      module: CorsModule,
-      imports: [DiscoveryModule],
-      providers: [{ provide: CORS_MODULE_OPTIONS, useValue: options }, ...PROVIDERS],
-      exports: [CORS_MODULE_OPTIONS, CorsHook, CorsService, CorsGuard, CorsInterceptor],
-    };
+    return complete(super.forRoot(options), 'forRoot');
   }
 
   /** Configures CORS with options built by a factory or class, e.g. from a `ConfigService`. */
   static forRootAsync(options: CorsModuleAsyncOptions): DynamicModule {
-    return {
-      module: CorsModule,
-      imports: [DiscoveryModule, ...(options.imports ?? [])],
-      providers: [...createAsyncProviders(options), ...PROVIDERS],
-      exports: [CORS_MODULE_OPTIONS, CorsHook, CorsService, CorsGuard, CorsInterceptor],
-    };
+    if (!options || (!options.useFactory && !options.useClass && !options.useExisting)) {
+      throw new Error('nest-cross-origin: CorsModule.forRootAsync() needs useFactory, useClass or useExisting');
+    }
+    return complete(super.forRootAsync(options), 'forRootAsync');
   }
-}
-
-function createAsyncProviders(options: CorsModuleAsyncOptions): Provider[] {
-  if (options.useFactory) {
-    return [{ provide: CORS_MODULE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] }];
-  }
-  const factoryClass = options.useClass ?? options.useExisting;
-  if (!factoryClass) {
-    throw new Error('nest-cross-origin: CorsModule.forRootAsync() needs useFactory, useClass or useExisting');
-  }
-  const optionsProvider: Provider = {
-    provide: CORS_MODULE_OPTIONS,
-    useFactory: (factory: CorsOptionsFactory) => factory.createCorsOptions(),
-    inject: [factoryClass],
-  };
-  return options.useClass ? [optionsProvider, { provide: options.useClass, useClass: options.useClass }] : [optionsProvider];
 }

@@ -1,21 +1,35 @@
+// CorsService: the configuration in force, as data, and what it decides for a request.
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { OptionSources, ResolvedCorsOptions } from '../core/index.js';
+import { decide, labelOf, readCorsRequest, type Candidate, type Decision, type OptionSources, type ResolvedCorsOptions } from '../core/index.js';
 import { CorsGateways, type GatewayPolicyReport } from './cors-gateways.js';
-import { CorsHook } from './cors.hook.js';
+import { CorsInstaller } from './cors.installer.js';
 import { formatRefusal } from './explain.js';
 import { markCreated, markInitialised } from './init-state.js';
 import type { RoutePolicyReport } from './route-report.js';
 
+/** The path of a request target as routers read it: no scheme and authority, query or fragment. */
+function pathOf(url: string): string {
+  let path = url;
+  if (path.charCodeAt(0) !== 47 /* / */ && path !== '*') {
+    const scheme = path.indexOf('://');
+    const slash = scheme === -1 ? -1 : path.indexOf('/', scheme + 3);
+    path = slash === -1 ? '/' : path.slice(slash);
+  }
+  const end = path.search(/[?#]/);
+  return end === -1 ? path : path.slice(0, end);
+}
+
 /**
- * Introspection of the compiled CORS configuration.
+ * The CORS configuration in force, and what it decides for a request, in the words explain
+ * mode logs.
  * @publicApi
  */
 @Injectable()
 export class CorsService implements OnApplicationBootstrap {
   constructor(
-    private readonly hook: CorsHook,
+    private readonly installer: CorsInstaller,
     private readonly gatewayPolicies: CorsGateways,
     private readonly adapterHost: HttpAdapterHost,
   ) {
@@ -31,40 +45,53 @@ export class CorsService implements OnApplicationBootstrap {
     if (this.adapterHost.httpAdapter) markInitialised(this.adapterHost.httpAdapter);
   }
 
+  /** The handlers a request may reach under the configuration in force, as the platform's router finds them. */
+  private candidates(method: string, path: string, host: string | undefined): Candidate[] {
+    const runtime = this.installer.runtime;
+    const state = runtime.state;
+    return runtime.finder ? runtime.finder(state, method, path, host) : [state.onRequestPath(path)];
+  }
+
   /**
    * The policy that applies to a request (method, URL and optionally Host), or `null` when it
    * gets no CORS headers. `label` names where the policy was written (`Controller.handler`,
-   * `resources["/api/*"]`).
+   * `resources["/api/*"]`). For a path several handlers may serve (header versions), the
+   * first one the router tries.
    */
   policyFor(method: string, url: string, host?: string): { options: ResolvedCorsOptions; sources: OptionSources; label: string } | null {
-    const { policy, label } = this.hook.engine.policyFor(method, url, host);
-    return policy ? { options: policy.options, sources: policy.sources, label } : null;
+    const [first] = this.candidates(method.toUpperCase(), pathOf(url), host);
+    return first?.policy ? { options: first.policy.options, sources: first.policy.sources, label: labelOf(first) } : null;
   }
 
   /**
    * What the library decides for a request, and why, in the words explain mode logs: for a
-   * page or a support tool that wants to show the server's reason beside a blocked call.
-   * `headers` are the request's (lower-case names: `origin`, `access-control-request-method`
-   * for a preflight…). Origin predicates receive `request` (default: `null`).
+   * page or a support tool that shows the server's reason beside a blocked call. `headers`
+   * are the request's, with lower-case names (`origin`, and `access-control-request-method`
+   * for a preflight…). An actual request is decided for the handler the router would
+   * dispatch it to. Origin predicates receive `request` (default: `null`).
    */
   async explain(method: string, url: string, headers: IncomingHttpHeaders, request: unknown = null): Promise<CorsExplanation> {
-    const { outcome, refusal } = await this.hook.engine.explain(method.toUpperCase(), url, headers, request);
+    const upper = method.toUpperCase();
+    const path = pathOf(url);
+    const r = readCorsRequest(upper, path, headers, request);
+    const found = this.candidates(r.acrm ?? upper, path, typeof headers.host === 'string' ? headers.host.split(':')[0] : undefined);
+    const d: Decision = await decide(r.acrm !== undefined ? found : found.slice(0, 1), r, { timeout: this.installer.runtime.state.policies.originTimeout });
     return {
-      allowed: refusal === null && outcome.headers.some(([name]) => name === 'access-control-allow-origin'),
-      preflight: method.toUpperCase() === 'OPTIONS' && headers['access-control-request-method'] !== undefined,
-      headers: Object.fromEntries(outcome.headers),
-      reason: refusal === null ? null : formatRefusal(refusal),
+      allowed: d.verdict === 'allowed' && d.headers.some(([name]) => name === 'access-control-allow-origin'),
+      preflight: d.kind === 'preflight',
+      headers: Object.fromEntries(d.headers),
+      reason: d.verdict === 'refused' ? formatRefusal(d, r) : null,
     };
   }
 
   /** Every route Nest registered, with its effective policy and where each value came from. */
   routes(): RoutePolicyReport[] {
-    return this.hook.routeReports();
+    return this.installer.routeReports();
   }
 
   /**
    * Every `@WebSocketGateway` with its policy (`@CrossOrigin` merged over forRoot), its port,
-   * path and namespace, and the transport Nest created for it in `app.init()` (SPEC §8).
+   * path and namespace, and the transport Nest created for it in `app.init()`.
    */
   gateways(): GatewayPolicyReport[] {
     return this.gatewayPolicies.reports();

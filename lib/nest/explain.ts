@@ -1,5 +1,4 @@
-import type { CorsPolicy, OptionSource, Refusal } from '../core/index.js';
-import type { CorsRefusal } from './cors-engine.js';
+import { labelOf, type CorsPolicy, type CorsRequest, type Decision, type OptionSource, type Refusal } from '../core/index.js';
 
 const MAX_LOGGED_LENGTH = 200;
 
@@ -28,8 +27,15 @@ export function describeSource(source: OptionSource): string {
   return `policy ${JSON.stringify(source.slice('policy:'.length))}`;
 }
 
+/** What a refusal names: the policy that refused and how logs call it. */
+interface Refused {
+  readonly policy: CorsPolicy | null;
+  readonly policyLabel: string;
+  readonly refusal: Refusal;
+}
+
 /** Why a decision was refused, naming the policy and where its option was written. */
-function describeRefusal(r: Pick<CorsRefusal, 'policy' | 'policyLabel' | 'refusal'>): string {
+function describeRefusal(r: Refused): string {
   const from = (key: 'origins' | 'methods' | 'allowHeaders') =>
     r.policy ? `${r.policyLabel} (${describeSource(r.policy.sources[key])})` : r.policyLabel;
   switch (r.refusal.kind) {
@@ -37,6 +43,8 @@ function describeRefusal(r: Pick<CorsRefusal, 'policy' | 'policyLabel' | 'refusa
       return `origin ${escapeForLog(r.refusal.origin)} not in origins of ${from('origins')}`;
     case 'origin-timeout':
       return `origin decision timed out after ${r.refusal.timeout} ms (originTimeout) in origins of ${from('origins')}`;
+    case 'origin-pending':
+      return `origin decision had not settled when the response was written (the request reached a handler the library could not foresee when it arrived, e.g. through a rewritten URL) in origins of ${from('origins')}`;
     case 'origin-error':
       // The message is the predicate's, which may quote the Origin: escaped like request data.
       return `origin predicate failed in origins of ${from('origins')}: ${escapeForLog(r.refusal.message) || '(no message)'}`;
@@ -54,9 +62,12 @@ function describeRefusal(r: Pick<CorsRefusal, 'policy' | 'policyLabel' | 'refusa
 }
 
 /** One line per refused decision: what, where, and the exact reason. */
-export function formatRefusal(r: CorsRefusal): string {
-  const what = `${r.preflight ? 'preflight for ' : ''}${escapeForLog(r.method)} ${escapeForLog(r.path)} from ${escapeForLog(r.origin)}`;
-  return `CORS refused ${what}: ${describeRefusal(r)}`;
+export function formatRefusal(d: Decision, r: CorsRequest): string {
+  const preflight = d.kind === 'preflight';
+  const what = `${preflight ? 'preflight for ' : ''}${escapeForLog(preflight ? r.acrm! : r.method)} ${escapeForLog(r.path)} from ${escapeForLog(r.origin ?? '')}`;
+  const by = d.candidates[d.by];
+  const several = d.candidates.length > 1 ? ` (one of ${d.candidates.length} handlers the request may reach: ${d.candidates.map(labelOf).join(', ')})` : '';
+  return `CORS refused ${what}: ${describeRefusal({ policy: by.policy, policyLabel: labelOf(by), refusal: d.refusal! })}${several}`;
 }
 
 /** One refused request to a gateway's socket server (SPEC §8), for explain mode. */

@@ -2,24 +2,40 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import {
   ACRH, ACRM, ACRPN, VARY, appendVary, decideHandshake, preflightVary,
-  type CorsPolicy, type HandshakeDecision, type HandshakeRequest, type Refusal,
+  type CorsPolicy, type HandshakeDecision, type HandshakeRequest, type HeaderPair, type Refusal,
 } from '../core/index.js';
-import type { GatewayRefusal } from './explain.js';
+import type { CorsRuntime } from './cors-runtime.js';
+import { reasonOf } from './decision-event.js';
+import { escapeForLog, type GatewayRefusal } from './explain.js';
 import { isUpgradeResponse, type EngineMiddleware, type VerifyClient } from './gateway-internals.js';
-import { applyHeaders, endPreflight } from './platform/node-response.js';
 
 /** Where a check reports: refusals in explain mode (`null` otherwise), and failures. */
 export interface GatewayReporting {
   readonly onRefusal: ((refusal: GatewayRefusal) => void) | null;
   readonly onError: (error: unknown) => void;
-  /** The module's `originTimeout`: how long an async origin decision may take (SPEC §7). */
-  readonly originTimeout: number;
+  /** The configuration in force (its `originTimeout`) and `onDecision`. */
+  readonly runtime: CorsRuntime;
 }
 
-/** The policy a server's check applies and the name logs give it. */
+/** The policy a server's check applies (read per request: a reconfiguration may change it) and the name logs give it. */
 export interface CheckedServer {
-  readonly policy: CorsPolicy;
+  policy(): CorsPolicy;
   readonly label: string;
+}
+
+/** Writes headers now, Vary merged; the caller ends or hands on the response. */
+function setHeaders(res: ServerResponse, headers: readonly HeaderPair[], vary: string | null): void {
+  for (const [name, value] of headers) res.setHeader(name, value);
+  if (vary !== null) res.setHeader(VARY, appendVary(res.getHeader(VARY) as string | undefined, vary));
+}
+
+/** `onDecision` of one gateway request, refused or (with `reportAllowed`) allowed. */
+function emit(reporting: GatewayReporting, label: string, method: string, origin: string | undefined, refusal: Refusal | null): void {
+  if (!origin || !reporting.runtime.wantsEvent(refusal !== null)) return;
+  reporting.runtime.emit({
+    kind: 'gateway', method: escapeForLog(method), route: label, policy: 'gateway',
+    verdict: refusal === null ? 'allowed' : 'refused', reason: reasonOf(refusal, 'gateway'), origin: escapeForLog(origin),
+  });
 }
 
 function single(value: string | string[] | undefined): string | undefined {
@@ -61,7 +77,7 @@ const FORBIDDEN_UPGRADE =
  * refused. engine.io's own refusal of an upgrade (`allowRequest`) is always a 400, and it
  * never asks `allowRequest` about an upgrade of an existing session.
  */
-function refuseUpgrade(socket: Socket): void {
+export function refuseUpgrade(socket: Socket): void {
   socket.on('error', () => {}); // a client that already left; nothing to tell it
   if (!socket.writable) {
     socket.destroy();
@@ -84,9 +100,10 @@ function isPreflight(r: HandshakeRequest): boolean {
  * session id from another page is refused as well.
  */
 export function socketIoOriginCheck(server: CheckedServer, reporting: GatewayReporting): EngineMiddleware {
-  const { policy, label } = server;
-  const vary = policy.varyOrigin;
+  const { label } = server;
   return function nestCrossOriginGateway(req, res, next) {
+    const policy = server.policy();
+    const vary = policy.varyOrigin;
     const upgrade = isUpgradeResponse(res);
     const r = readRequest(req);
     const report = (status: 403 | 204, refusal: Refusal) => reporting.onRefusal?.({
@@ -95,6 +112,7 @@ export function socketIoOriginCheck(server: CheckedServer, reporting: GatewayRep
     });
     const refuse = () => (upgrade ? refuseUpgrade(req.socket) : refusePolling(res as ServerResponse, vary));
     const apply = (d: HandshakeDecision) => {
+      emit(reporting, label, isPreflight(r) ? r.acrm! : r.method, r.origin, d.kind === 'refuse' ? d.refusal : d.kind === 'preflight' ? d.refusal : null);
       if (d.kind === 'refuse') {
         report(403, d.refusal);
         return refuse();
@@ -103,9 +121,12 @@ export function socketIoOriginCheck(server: CheckedServer, reporting: GatewayRep
       if (upgrade) return next();
       if (d.kind === 'preflight') {
         if (d.refusal) report(204, d.refusal);
-        return endPreflight(res as ServerResponse, { preflight: true, headers: d.headers, vary: vary ? preflightVary(policy, r.acrpn) : null });
+        const out = res as ServerResponse;
+        setHeaders(out, d.headers, vary ? preflightVary(policy, r.acrpn) : null);
+        out.writeHead(204);
+        return out.end();
       }
-      applyHeaders(res as ServerResponse, { preflight: false, headers: d.headers, vary: vary ? 'Origin' : null });
+      setHeaders(res as ServerResponse, d.headers, vary ? 'Origin' : null);
       next();
     };
     decide(policy, r, req, apply, refuse, reporting);
@@ -117,11 +138,13 @@ export function socketIoOriginCheck(server: CheckedServer, reporting: GatewayRep
  * 403 before the upgrade; an allowed one goes on to the gateway's own `verifyClient`, if any.
  */
 export function wsOriginCheck(server: CheckedServer, own: unknown, reporting: GatewayReporting): VerifyClient {
-  const { policy, label } = server;
+  const { label } = server;
   return function verifyClient(info, callback) {
+    const policy = server.policy();
     const r: HandshakeRequest = { method: info.req.method ?? 'GET', origin: info.origin, acrm: undefined, acrh: undefined, acrpn: undefined };
     const refuse = () => callback(false, 403);
     const apply = (d: HandshakeDecision) => {
+      emit(reporting, label, r.method, r.origin, d.kind === 'refuse' ? d.refusal : null);
       if (d.kind === 'refuse') {
         reporting.onRefusal?.({
           kind: 'upgrade', status: 403, transport: 'ws', method: r.method, path: pathOf(info.req.url),
@@ -154,7 +177,7 @@ function decide(
   };
   let decision: HandshakeDecision | Promise<HandshakeDecision>;
   try {
-    decision = decideHandshake(policy, r, req, reporting.originTimeout);
+    decision = decideHandshake(policy, r, req, reporting.runtime.state.policies.originTimeout);
   } catch (error) {
     return failed(error);
   }

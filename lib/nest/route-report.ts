@@ -1,5 +1,5 @@
-import { describeValue, type OptionSources, type ResolvedCorsOptions } from '../core/index.js';
-import type { CorsEngine } from './cors-engine.js';
+import { describeValue, labelOf, type OptionSources, type ResolvedCorsOptions } from '../core/index.js';
+import type { CorsRuntime } from './cors-runtime.js';
 import { describeSource, escapeForLog } from './explain.js';
 
 /** The effective CORS of one route, and where each value came from. */
@@ -20,19 +20,21 @@ export interface RoutePolicyReport {
   readonly sources: OptionSources | null;
 }
 
-/** One report per route the engine recorded, in registration order. */
-export function reportRoutes(engine: CorsEngine): RoutePolicyReport[] {
-  return engine.routes.map((record) => {
-    const route = record.entry.route;
-    // For parametric undecorated routes the resource policy is the one of the pattern itself.
-    const resolved = engine.policyFor(record.method === 'ALL' ? 'GET' : record.method, record.path);
-    const policy = route.kind === 'policy' ? route.policy : route.kind === 'resources' ? resolved.policy : null;
+/** One report per route Nest registered, in registration order. */
+export function reportRoutes(runtime: CorsRuntime): RoutePolicyReport[] {
+  const state = runtime.state;
+  return runtime.refs.map((ref) => {
+    const route = state.policies.routePolicy(ref.tag.controllerValue, ref.tag.handlerValue, ref.tag.controller, ref.tag.handler);
+    // An undecorated route: the resources entry its pattern gets (the request's parameter
+    // values decide only where an entry names some of them).
+    const resources = route.kind === 'resources' ? state.routeResources(ref.tokens) ?? state.onRequestPath(ref.path) : null;
+    const policy = route.kind === 'policy' ? route.policy : resources?.policy ?? null;
     return {
-      method: record.method,
-      path: record.path,
+      method: ref.method,
+      path: ref.path,
       handler: route.label,
       kind: route.kind === 'policy' ? 'decorator' : route.kind,
-      policy: route.kind === 'resources' ? resolved.label : route.kind === 'disabled' ? 'off' : route.label,
+      policy: resources !== null ? labelOf(resources) : route.kind === 'disabled' ? 'off' : route.label,
       options: policy?.options ?? null,
       sources: policy?.sources ?? null,
     };
@@ -73,15 +75,16 @@ export function formatRouteTable(reports: readonly RoutePolicyReport[]): string[
  * policies: a preflight carries no version, so it gets only what all of them allow (SPEC §3
  * rule 7). One explain-mode line each, printed at start-up.
  */
-export function versionConflicts(engine: CorsEngine): string[] {
+export function versionConflicts(runtime: CorsRuntime): string[] {
   const groups = new Map<string, { labels: string[]; policies: Set<unknown> }>();
-  for (const { method, path, entry } of engine.routes) {
-    if (entry.versions === null) continue;
-    const key = `${method} ${path}`;
+  for (const ref of runtime.refs) {
+    if (ref.versions === null) continue;
+    const key = `${ref.method} ${ref.path}`;
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { labels: [], policies: new Set() }));
-    group.labels.push(entry.route.label);
-    group.policies.add(entry.route.kind === 'policy' ? entry.route.policy : entry.route.kind);
+    const route = runtime.state.policies.routePolicy(ref.tag.controllerValue, ref.tag.handlerValue, ref.tag.controller, ref.tag.handler);
+    group.labels.push(route.label);
+    group.policies.add(route.kind === 'policy' ? route.policy : route.kind);
   }
   const lines: string[] = [];
   for (const [key, group] of groups) {

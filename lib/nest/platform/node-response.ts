@@ -1,181 +1,130 @@
+// Writing a decision on a Node.js response: the only code that touches response headers.
+// The app's own headers win over the library's; `Vary` is merged, never replaced (README
+// "Origins and Vary"), whether the app set it before or passes it to writeHead later.
 import type { ServerResponse } from 'node:http';
-import { ACAO, appendVary, VARY, type HeaderPair } from '../../core/index.js';
-import type { CorsOutcome } from '../cors-engine.js';
+import { appendVary, VARY, type Decision, type HeaderPair } from '../../core/index.js';
 
-const kPreviousWriteHead = Symbol('nest-cross-origin.previousWriteHead');
-const kDeferred = Symbol('nest-cross-origin.deferredHeaders');
-const kVary = Symbol('nest-cross-origin.vary');
-const kApplied = Symbol('nest-cross-origin.applied');
+type WriteHead = (this: ServerResponse, statusCode: number, reason?: unknown, headers?: unknown) => ServerResponse;
 
-type GuardedResponse = ServerResponse & {
-  [kPreviousWriteHead]?: ServerResponse['writeHead'];
-  /** Headers to add when the head is written (Fastify), unless the app set them itself. */
-  [kDeferred]?: readonly HeaderPair[];
-  /** The names the response's `Vary` must list, or `undefined`. */
-  [kVary]?: string | null;
-  /** The decision whose headers were set on the response (Express). */
-  [kApplied]?: CorsOutcome;
-};
-
-function mergeIntoObject(res: ServerResponse, headers: Record<string, unknown>, deferred: readonly HeaderPair[] | undefined, vary: string | null | undefined): boolean {
-  let varyDone = !vary;
-  if (deferred) {
-    for (let i = 0; i < deferred.length; i++) {
-      // Fastify lower-cases the names it passes; a header the app set wins over ours.
-      if (headers[deferred[i][0]] === undefined) headers[deferred[i][0]] = deferred[i][1];
-    }
-  }
-  if (!varyDone) {
-    // Fastify passes lower-case names; a raw writer may not. for…in builds no key array.
-    for (const key in headers) {
-      if (key.length === 4 && key.toLowerCase() === VARY) {
-        headers[key] = appendVary(headers[key] as string | string[] | undefined, vary!);
-        varyDone = true;
-        break;
-      }
-    }
-    if (!varyDone) {
-      // Into the object too: a setHeader() now would send Node down its slow merge path.
-      headers[VARY] = appendVary(res.getHeader(VARY) as string | undefined, vary!);
-      varyDone = true;
-    }
-  }
-  return varyDone;
-}
-
-function mergeIntoArray(list: unknown[], vary: string | null | undefined): boolean {
-  // Raw form: [name, value, name, value…] or [[name, value]…]; a "vary" there replaces ours.
-  if (!vary) return true;
-  let varyDone = false;
+/** Merges `vary` into a `Vary` entry of raw writeHead headers ([name, value…] or [[name, value]…]). */
+function mergeIntoArray(list: unknown[], vary: string): boolean {
+  let done = false;
   if (list.length > 0 && Array.isArray(list[0])) {
     for (const pair of list as unknown[][]) {
       if (typeof pair[0] === 'string' && pair[0].toLowerCase() === VARY) {
         pair[1] = appendVary(pair[1] as string, vary);
-        varyDone = true;
+        done = true;
       }
     }
   } else {
     for (let i = 0; i + 1 < list.length; i += 2) {
       if (typeof list[i] === 'string' && (list[i] as string).toLowerCase() === VARY) {
         list[i + 1] = appendVary(list[i + 1] as string, vary);
-        varyDone = true;
+        done = true;
       }
     }
   }
-  return varyDone;
+  return done;
 }
 
-/**
- * Stands in for `res.writeHead` on responses with CORS work left for the moment the head is
- * written:
- * - deferred headers (Fastify) go into the header object Fastify passes, so Node keeps its
- *   fast path (an earlier `setHeader` makes it merge every header one by one); a response
- *   written on the raw socket (Nest middleware) gets them through `setHeader` instead;
- * - `Vary: Origin` is merged into whatever `Vary` the app set after us, with `setHeader`
- *   (which replaces) or in the `writeHead` arguments (which win over `setHeader`), so a
- *   shared cache never serves one origin's response to another (SPEC §4).
- * One shared function: no closure per request.
- */
-function writeHeadWithCors(this: GuardedResponse, statusCode: number, reason?: unknown, headers?: unknown): ServerResponse {
-  const deferred = this[kDeferred];
-  const vary = this[kVary];
-  // Most responses have nothing left to add: no argument array is built for them.
-  if (deferred === undefined && !vary) return (this[kPreviousWriteHead] as (...a: unknown[]) => ServerResponse).call(this, statusCode, reason, headers);
-  const args: unknown[] = headers !== undefined ? [statusCode, reason, headers] : reason !== undefined ? [statusCode, reason] : [statusCode];
-  const last = args.length > 1 ? args[args.length - 1] : undefined;
-  let varyDone = !vary;
-  let deferredDone = deferred === undefined;
-  if (Array.isArray(last)) {
-    varyDone = mergeIntoArray(last, vary);
-  } else if (last !== null && typeof last === 'object') {
-    varyDone = mergeIntoObject(this, last as Record<string, unknown>, deferred, vary);
-    deferredDone = true;
-  }
-  if (!this.headersSent) {
-    if (!deferredDone) {
-      for (let i = 0; i < deferred!.length; i++) if (!this.hasHeader(deferred![i][0])) this.setHeader(deferred![i][0], deferred![i][1]);
+/** Merges `vary` into a `Vary` key of a writeHead header object (any case). */
+function mergeIntoObject(headers: Record<string, unknown>, vary: string): boolean {
+  for (const key in headers) {
+    if (key.length === 4 && key.toLowerCase() === VARY) {
+      headers[key] = appendVary(headers[key] as string | string[] | undefined, vary);
+      return true;
     }
-    if (!varyDone) this.setHeader(VARY, appendVary(this.getHeader(VARY) as string | undefined, vary!));
   }
-  return (this[kPreviousWriteHead] as (...a: unknown[]) => ServerResponse).apply(this, args);
-}
-
-function guard(res: GuardedResponse): void {
-  if (res[kPreviousWriteHead] === undefined) {
-    res[kPreviousWriteHead] = res.writeHead;
-    res.writeHead = writeHeadWithCors as ServerResponse['writeHead'];
-  }
+  return false;
 }
 
 /**
- * Puts the `writeHead` stand-in on a prototype every response of one app inherits from
- * (Express's documented `app.response`), once at start-up, so no response is touched per
- * request. Responses with nothing for it pass straight through.
+ * Puts a decision's headers on a response whose head is about to be written, given the
+ * headers argument of that writeHead call (`undefined`, an object or a raw array): each
+ * header the app did not set, and `Vary` merged wherever the app put its own.
  */
-export function guardResponses(prototype: object): void {
-  const proto = prototype as GuardedResponse;
-  if (Object.prototype.hasOwnProperty.call(proto, kPreviousWriteHead)) return;
-  proto[kPreviousWriteHead] = proto.writeHead;
-  proto.writeHead = writeHeadWithCors as ServerResponse['writeHead'];
-}
-
-/** Whether CORS headers were already decided for this response (by the hook, say). */
-export function hasCorsDecision(res: ServerResponse): boolean {
-  const guarded = res as GuardedResponse;
-  return guarded[kApplied] !== undefined || guarded[kDeferred] !== undefined || res.getHeader(ACAO) !== undefined;
-}
-
-/**
- * Writes an outcome's headers on a Node response now, replacing those of an earlier
- * decision for the same response (when the handler Express dispatched to is not the one
- * predicted); the caller ends preflights its own way.
- */
-export function applyHeaders(res: ServerResponse, outcome: CorsOutcome): void {
-  const guarded = res as GuardedResponse;
-  const previous = guarded[kApplied];
-  if (previous !== undefined && previous !== outcome) {
-    for (const [name] of previous.headers) res.removeHeader(name);
+export function writeAtHead(res: ServerResponse, headers: readonly HeaderPair[], vary: string | null, headersArg: unknown): void {
+  const object = headersArg !== null && typeof headersArg === 'object' && !Array.isArray(headersArg) ? (headersArg as Record<string, unknown>) : undefined;
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i][0];
+    if (res.hasHeader(name) || (object !== undefined && object[name] !== undefined)) continue;
+    if (object !== undefined) object[name] = headers[i][1];
+    else res.setHeader(name, headers[i][1]);
   }
-  guarded[kApplied] = outcome;
-  const headers = outcome.headers;
-  for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
-  if (outcome.vary !== null || guarded[kVary] != null) {
-    guarded[kVary] = outcome.vary;
-    guard(guarded);
-  }
-}
-
-/** The decision last applied to a response with {@link applyHeaders}, if any. */
-export function appliedOutcome(res: ServerResponse): CorsOutcome | undefined {
-  return (res as GuardedResponse)[kApplied];
+  if (vary === null) return;
+  if (Array.isArray(headersArg) ? mergeIntoArray(headersArg, vary) : object !== undefined && mergeIntoObject(object, vary)) return;
+  if (object !== undefined && !res.hasHeader(VARY)) object[VARY] = vary;
+  else res.setHeader(VARY, appendVary(res.getHeader(VARY) as string | undefined, vary));
 }
 
 /**
- * Keeps an outcome's headers for the moment the head is written (see `writeHeadWithCors`).
- * Until then `getHeader()` does not show them.
- */
-export function deferHeaders(res: ServerResponse, outcome: CorsOutcome): void {
-  const guarded = res as GuardedResponse;
-  // A later decision for the same response (Nest's 404 after a matched route) replaces it.
-  if (outcome.headers.length === 0 && outcome.vary === null && guarded[kDeferred] === undefined && guarded[kVary] == null) return;
-  guarded[kDeferred] = outcome.headers.length > 0 ? outcome.headers : undefined;
-  guarded[kVary] = outcome.vary;
-  guard(guarded);
-}
-
-/**
- * Ends an automatic preflight: 204, no body, every header in one `writeHead` call (cheaper
- * than one `setHeader` each; Node merges them with any header set earlier). No
+ * Ends an automatic preflight: 204, no body, every header in one writeHead call. No
  * Content-Length: RFC 9110 §8.6 forbids it on a 204, whatever expressjs/cors does for an old
  * Safari.
  */
-export function endPreflight(res: ServerResponse, outcome: CorsOutcome): void {
-  const headers = outcome.headers;
+export function endPreflight(res: ServerResponse, d: Decision): void {
   const flat: string[] = [];
-  for (let i = 0; i < headers.length; i++) flat.push(headers[i][0], headers[i][1]);
-  if (outcome.vary !== null) flat.push(VARY, appendVary(res.getHeader(VARY) as string | undefined, outcome.vary));
-  // Ours is in the list already: the stand-in must not merge it a second time.
-  if ((res as GuardedResponse)[kVary] != null) (res as GuardedResponse)[kVary] = null;
+  for (let i = 0; i < d.headers.length; i++) flat.push(d.headers[i][0], d.headers[i][1]);
+  if (d.vary !== null) flat.push(VARY, appendVary(res.getHeader(VARY) as string | undefined, d.vary));
   res.writeHead(204, flat);
   res.end();
+}
+
+/** Sets a preflight's headers on a response the app will write (`automaticOptions: false`). */
+export function setNow(res: ServerResponse, d: Decision): void {
+  for (let i = 0; i < d.headers.length; i++) res.setHeader(d.headers[i][0], d.headers[i][1]);
+  if (d.vary !== null) res.setHeader(VARY, appendVary(res.getHeader(VARY) as string | undefined, d.vary));
+}
+
+/**
+ * Puts `onHead` in front of `writeHead` on a prototype every response of one app inherits
+ * (Express's documented `app.response`), once at start-up, so the head-time decision costs no
+ * per-response setup. `onHead` gets the headers argument of the call to merge into.
+ */
+export function overrideWriteHead(prototype: object, onHead: (res: ServerResponse, headersArg: unknown) => void): void {
+  const proto = prototype as { writeHead: WriteHead };
+  const previous = proto.writeHead;
+  const writeHead = function writeHeadWithCors(this: ServerResponse, statusCode: number, reason?: unknown, headers?: unknown): ServerResponse {
+    // writeHead(status, headers) or writeHead(status, reason, headers).
+    onHead(this, headers !== undefined ? headers : typeof reason === 'object' ? reason : undefined);
+    if (headers !== undefined) return previous.call(this, statusCode, reason, headers);
+    return reason !== undefined ? previous.call(this, statusCode, reason) : previous.call(this, statusCode);
+  } as WriteHead;
+  proto.writeHead = writeHead;
+}
+
+const kDeferred = Symbol('nest-cross-origin.deferred');
+const kPrevious = Symbol('nest-cross-origin.previousWriteHead');
+
+type Deferred = ServerResponse & {
+  [kDeferred]?: { readonly headers: readonly HeaderPair[]; readonly vary: string | null };
+  [kPrevious]?: WriteHead;
+};
+
+/** The `writeHead` of one response with headers deferred to its head; one shared function, no closure. */
+function writeHeadDeferred(this: Deferred, statusCode: number, reason?: unknown, headers?: unknown): ServerResponse {
+  const deferred = this[kDeferred];
+  if (deferred !== undefined) {
+    this[kDeferred] = undefined;
+    writeAtHead(this, deferred.headers, deferred.vary, headers !== undefined ? headers : typeof reason === 'object' ? reason : undefined);
+  }
+  const previous = this[kPrevious]!;
+  if (headers !== undefined) return previous.call(this, statusCode, reason, headers);
+  return reason !== undefined ? previous.call(this, statusCode, reason) : previous.call(this, statusCode);
+}
+
+/**
+ * Keeps a decision's headers for the moment this response's head is written, whoever writes
+ * it (Fastify, into the header object it passes, which keeps Node's fast path; or Nest
+ * middleware on the raw response). A later decision for the same response (Nest's 404 after
+ * a matched route) replaces it.
+ */
+export function deferToHead(res: ServerResponse, headers: readonly HeaderPair[], vary: string | null): void {
+  const r = res as Deferred;
+  if (headers.length === 0 && vary === null && r[kDeferred] === undefined) return;
+  r[kDeferred] = { headers, vary };
+  if (r[kPrevious] === undefined) {
+    r[kPrevious] = r.writeHead as WriteHead;
+    r.writeHead = writeHeadDeferred as ServerResponse['writeHead'];
+  }
 }

@@ -1,0 +1,103 @@
+// What the request path shares across platforms: the state in force (swapped whole by a
+// reconfiguration), the registry of routes Nest registered, and the reporting of decisions
+// (explain mode's log lines, `onDecision` events), failures and the one-off notes.
+import type { Logger } from '@nestjs/common';
+import {
+  labelOf, type Candidate, type CorsModuleOptions, type CorsRequest, type Decision, type PolicySet, type RouteToken,
+} from '../core/index.js';
+import { decisionEvent, type CorsDecisionEvent } from './decision-event.js';
+import { escapeForLog, formatRefusal } from './explain.js';
+import { CorsState, type RouteRef, type RouteTag } from './route-state.js';
+
+/** Finds the handlers (method, path, host) may reach, as the platform's router would: for introspection only. */
+export type CandidateFinder = (state: CorsState, method: string, path: string, hostname: string | undefined) => Candidate[];
+
+/** The per-request part of the library shared by the platform doors. */
+export class CorsRuntime {
+  /** The configuration in force. Read once per decision: a request is decided wholly under one state. */
+  state: CorsState;
+  readonly refs: RouteRef[] = [];
+  /** Set by the platform door, for `CorsService.policyFor()` / `explain()` and the route report. */
+  finder: CandidateFinder | null = null;
+  /** Whether anything listens to decisions (explain mode, `onDecision`): nothing is reported otherwise. */
+  reporting: boolean;
+  private readonly onDecision: ((event: CorsDecisionEvent) => unknown) | null;
+  private readonly reportAllowed: boolean;
+  private readonly noted = new Set<string>();
+  private loggedFailure = false;
+
+  constructor(policies: PolicySet, options: CorsModuleOptions, private readonly logger: Logger, readonly debug: boolean) {
+    this.state = new CorsState(policies, this.refs);
+    const own = options as { onDecision?: unknown; reportAllowed?: unknown };
+    this.onDecision = typeof own.onDecision === 'function' ? (own.onDecision as (event: CorsDecisionEvent) => unknown) : null;
+    this.reportAllowed = own.reportAllowed === true;
+    this.reporting = debug || this.onDecision !== null;
+  }
+
+  /** Records a route Nest registered, and compiles it under the state in force. */
+  register(method: string, path: string, tokens: readonly RouteToken[], tag: RouteTag, versions: readonly string[] | null): RouteRef {
+    const ref: RouteRef = Object.freeze({ id: this.refs.length, method, path, tokens, tag, versions });
+    this.refs.push(ref);
+    this.state.add(ref);
+    return ref;
+  }
+
+  /** Puts a new state in force (a reconfiguration), every registered route compiled under it. */
+  swap(policies: PolicySet): CorsState {
+    this.state = new CorsState(policies, this.refs);
+    return this.state;
+  }
+
+  /**
+   * Reports one decision: explain mode logs a refusal; `onDecision` hears refusals (and, with
+   * `reportAllowed`, allowances). Called after the response was written or handed on, so a
+   * slow or throwing listener never delays or changes it.
+   */
+  report(d: Decision, r: CorsRequest): void {
+    if (d.verdict === 'none') return;
+    if (d.verdict === 'refused' && this.debug) this.logger.warn(formatRefusal(d, r));
+    if (this.onDecision !== null && (d.verdict === 'refused' || this.reportAllowed)) this.emit(decisionEvent(d, r));
+  }
+
+  /** Hands an event to `onDecision`; what it throws or rejects is logged, escaped. */
+  emit(event: CorsDecisionEvent): void {
+    const listener = this.onDecision;
+    if (listener === null) return;
+    const failed = (error: unknown) =>
+      this.logger.error(`onDecision threw; the response was not affected: ${escapeForLog(String((error as Error)?.message ?? error))}`);
+    try {
+      const result = listener(event);
+      if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
+        (result as Promise<unknown>).then(undefined, failed);
+      }
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  /** Whether `onDecision` listens to gateway decisions of this verdict. */
+  wantsEvent(refused: boolean): boolean {
+    return this.onDecision !== null && (refused || this.reportAllowed);
+  }
+
+  /** The request goes on without CORS headers (fail closed); logged once, escaped. */
+  failed(error: unknown): void {
+    if (this.loggedFailure) return;
+    this.loggedFailure = true;
+    this.logger.error(`CORS decision failed; the request was served without CORS headers: ${escapeForLog(String((error as Error)?.stack ?? error))}`);
+  }
+
+  /** Logs one explain-mode line (the caller escapes what came from the request). */
+  log(text: string): void {
+    this.logger.warn(text);
+  }
+
+  /** Logs a note once per `key`, in explain mode only. */
+  noteOnce(key: string, text: () => string): void {
+    if (!this.debug || this.noted.has(key)) return;
+    this.noted.add(key);
+    this.logger.warn(text());
+  }
+}
+
+export { labelOf };

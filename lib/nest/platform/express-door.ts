@@ -1,0 +1,225 @@
+// Express: CORS enters through three points, each the only one Express offers for its job.
+// 1. The app's first middleware answers preflights before body parsers, Nest middleware,
+//    guards and handlers (and works out async origin verdicts the response will need).
+// 2. Every layer of the app's router is marked so that the handler Express really dispatches
+//    to records itself on the request: Express has no routing phase before middleware and
+//    no public word on which handler served.
+// 3. `writeHead` on the app's response prototype decides an actual request when its head is
+//    written, from the handler that served it, so the policy is always that handler's.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import parseUrl from 'parseurl';
+import {
+  checkOrigin, decide, preflightMethod, readCorsRequest,
+  type Candidate, type Decision, type OriginMatcher, type OriginVerdict,
+} from '../../core/index.js';
+import type { CorsRuntime } from '../cors-runtime.js';
+import { interceptNestRoutes, interceptNotFound, markNestMiddleware, markVersionFilters, versionsOf, type RouteTags } from '../nest-internals.js';
+import { NEUTRAL_VERSION, type CorsState, type RouteRef, type RouteTag } from '../route-state.js';
+import { checkExpressInternals, markDispatch, routerStack, type ExpressApp, type ExpressLayer } from './express-internals.js';
+import { ExpressRouterIndex, classify, type Found, type LayerKinds, type Served } from './express-router-index.js';
+import { endPreflight, overrideWriteHead, setNow, writeAtHead } from './node-response.js';
+import { settle } from './request-flow.js';
+import { expressRouteTokens } from './route-syntax.js';
+
+type Next = (err?: unknown) => void;
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
+
+interface ExpressRequest extends IncomingMessage {
+  baseUrl?: string;
+  originalUrl?: string;
+  params?: Record<string, unknown>;
+  /** The handler Express last dispatched the request to (set by mark 2). */
+  [kServed]?: Served;
+}
+interface ExpressResponse extends ServerResponse {
+  req: ExpressRequest;
+  /** Async origin verdicts worked out by the first middleware. */
+  [kKnown]?: Map<OriginMatcher, OriginVerdict>;
+}
+
+interface ExpressLikeAdapter {
+  use(handler: Middleware): unknown;
+  getInstance(): ExpressApp;
+  getRequestHostname?(request: unknown): string | undefined;
+}
+
+const kServed = Symbol('nest-cross-origin.served');
+const kKnown = Symbol('nest-cross-origin.knownVerdicts');
+
+function pathOf(url: string | undefined): string {
+  return parseUrl({ url } as IncomingMessage)?.pathname ?? '/';
+}
+
+/** The path the app's router reads: the request target's, or the rewritten one. */
+function appPath(req: ExpressRequest): string {
+  const url = parseUrl(req)?.pathname ?? '/';
+  const base = req.baseUrl;
+  if (!base) return url;
+  // Inside a handler mounted on a path, Express strips the mount (and adds "/" to an empty rest).
+  if (url === '/') return pathOf(req.originalUrl).endsWith('/') ? `${base}/` : base;
+  return base + url;
+}
+
+/** Writes a preflight decision: 204 now, or its headers for the app's own answer. */
+function writePreflight(res: ServerResponse, d: Decision): boolean {
+  if (d.answer) {
+    endPreflight(res, d);
+    return true;
+  }
+  setNow(res, d);
+  return false;
+}
+
+/** Installs CORS on an Express app (see the opening comment). */
+export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime, tags: RouteTags<RouteTag>): { check(): void } {
+  const app = adapter.getInstance();
+  const refs = new WeakMap<Function, RouteRef>();
+  const middleware = new WeakSet<Function>();
+  const notFound = new WeakSet<Function>();
+  const hostnameOf = (req: IncomingMessage) => adapter.getRequestHostname?.(req) ?? (req as { hostname?: string }).hostname;
+
+  const kinds: LayerKinds = {
+    refOf: (h) => refs.get(h),
+    isMiddleware: (fn) => middleware.has(fn),
+    isNotFound: (fn) => notFound.has(fn),
+    isOwn: (fn) => fn === first,
+    tokensOf: expressRouteTokens,
+  };
+
+  let index = new ExpressRouterIndex([], kinds);
+  let seen = 0;
+  /** The router index, built again when the stack grew; new layers get their dispatch mark. */
+  const current = (): ExpressRouterIndex => {
+    const stack = routerStack(app);
+    if (stack.length === seen) return index;
+    seen = stack.length;
+    const own = stack.findIndex((l) => l.handle === first);
+    stack.forEach((layer, i) => {
+      // Layers before the library's own (Nest's constructor hooks) pass every request on.
+      if (i <= own) return;
+      const served = classify(layer, kinds);
+      if (served !== null) markDispatch(layer, (req) => { (req as ExpressRequest)[kServed] = served; });
+    });
+    index = new ExpressRouterIndex(stack, kinds);
+    return index;
+  };
+
+  /** The candidate of what `found` names, under `state`. */
+  const candidateOf = (state: CorsState, f: Found, path: string): Candidate => {
+    const s = f.served;
+    switch (s.kind) {
+      case 'nest': return state.target(s.ref, f.params as never);
+      case 'route': return s.tokens !== null ? state.foreignRoute(s.tokens, f.params as never) : state.onRequestPath(path);
+      case 'mount': return state.onRequestPath(s.prefix !== null ? s.prefix + path.slice(f.matched.length) : path);
+      default: return state.onRequestPath(path);
+    }
+  };
+
+  /** The handlers (method, path, host) may reach, as candidates; the resources policy of the path when none serves. */
+  const candidates = (state: CorsState, method: string, path: string, hostname: string | undefined): Candidate[] => {
+    const found = current().candidates(method, path, hostname);
+    return found.length === 0 ? [state.onRequestPath(path)] : found.map((f) => candidateOf(state, f, path));
+  };
+  runtime.finder = candidates;
+
+  const first: Middleware = function nestCrossOrigin(req, res, next) {
+    const headers = req.headers;
+    if (!headers.origin) return next();
+    let d: Decision | Promise<Decision>;
+    let r;
+    try {
+      const index = current();
+      const state = runtime.state;
+      const acrm = preflightMethod(req.method, headers);
+      if (acrm === undefined) {
+        if (state.hasPredicates) return precompute(state, req as ExpressRequest, res as ExpressResponse, next);
+        return next();
+      }
+      const path = appPath(req as ExpressRequest);
+      r = readCorsRequest(req.method!, path, headers, req);
+      d = decide(candidates(state, acrm, path, index.hostBound ? hostnameOf(req) : undefined), r, { timeout: state.policies.originTimeout });
+    } catch (error) {
+      runtime.failed(error);
+      return next();
+    }
+    settle(runtime, d, r, res, writePreflight, next);
+  };
+
+  /**
+   * Works out, before the request goes on, the async origin verdicts of every handler it may
+   * reach, so the decision at the head (which cannot wait) finds them known.
+   */
+  const precompute = (state: CorsState, req: ExpressRequest, res: ExpressResponse, next: Next): void => {
+    const path = appPath(req);
+    const known = new Map<OriginMatcher, OriginVerdict>();
+    const pending: Promise<unknown>[] = [];
+    const origin = req.headers.origin!;
+    for (const c of candidates(state, req.method!, path, hostnameOf(req))) {
+      const matcher = c.policy?.origins;
+      if (!matcher || matcher.predicates.length === 0 || known.has(matcher)) continue;
+      const verdict = checkOrigin(matcher, origin, req, state.policies.originTimeout);
+      if (verdict instanceof Promise) pending.push(verdict.then((v) => known.set(matcher, v)));
+      else known.set(matcher, verdict);
+    }
+    res[kKnown] = known;
+    if (pending.length === 0) return next();
+    Promise.all(pending).then(() => next(), (error: unknown) => {
+      runtime.failed(error);
+      next();
+    });
+  };
+
+  /** The handler whose policy an actual response gets: the one Express dispatched it to. */
+  const servedBy = (state: CorsState, req: ExpressRequest, path: string): Candidate => {
+    const s = req[kServed];
+    switch (s?.kind) {
+      case 'nest': return state.target(s.ref, req.params as never);
+      case 'route': return s.tokens !== null ? state.foreignRoute(s.tokens, req.params as never) : state.onRequestPath(path);
+      case 'mount': return state.onRequestPath(s.prefix !== null ? s.prefix + path.slice(s.prefix.length) : path);
+      case 'root':
+      case 'not-found': return state.onRequestPath(path);
+      default:
+        // Written by Nest middleware or a parser error before any handler ran: the route the
+        // request was going to, as Express's router says (the first version for header versions).
+        return candidates(state, req.method!, path, hostnameOf(req))[0];
+    }
+  };
+
+  const onHead = (res: ServerResponse, headersArg: unknown): void => {
+    const req = (res as ExpressResponse).req;
+    if (req === undefined || preflightMethod(req.method, req.headers) !== undefined) return;
+    try {
+      const state = runtime.state;
+      const path = appPath(req);
+      const r = readCorsRequest(req.method!, path, req.headers, req);
+      const d = decide([servedBy(state, req, path)], r, { timeout: state.policies.originTimeout, known: (res as ExpressResponse)[kKnown], sync: true }) as Decision;
+      writeAtHead(res, d.headers, d.vary, headersArg);
+      if (runtime.reporting) {
+        runtime.report(d, r);
+        if (req.originalUrl !== undefined && path !== pathOf(req.originalUrl) && req[kServed]?.kind === 'nest') {
+          runtime.noteOnce('rewrite', () => `CORS: a request's URL changed between the CORS hook and the handler (${pathOf(req.originalUrl)} → ${path}, rewritten by middleware). The actual request gets the policy of the handler that served it; preflights are answered before any middleware runs, on the URL as received (README "Known limits").`);
+        }
+      }
+    } catch (error) {
+      runtime.failed(error);
+    }
+  };
+
+  adapter.use(first);
+  if (app.response) overrideWriteHead(app.response, onHead);
+  markNestMiddleware(adapter as never, (fn) => middleware.add(fn));
+  markVersionFilters(adapter as never, NEUTRAL_VERSION);
+  interceptNotFound(adapter as never, (fn) => notFound.add(fn));
+  interceptNestRoutes(adapter as never, (route, add) => {
+    const tag = tags.of(route.handler);
+    if (tag) {
+      const tokens = expressRouteTokens(route.path) ?? [{ type: 'text', value: route.path } as const];
+      refs.set(route.handler, runtime.register(route.method, route.path, tokens, tag, versionsOf(route.handler)));
+    }
+    return add();
+  });
+  return {
+    /** Checks Express's internals once the app is initialised (README "What the library touches"). */
+    check: () => checkExpressInternals(app, routerStack(app).find((l: ExpressLayer) => l.handle === first)),
+  };
+}

@@ -1,0 +1,217 @@
+// Fastify: routing happens before `onRequest` hooks, so CORS enters through one hook that
+// reads the route Fastify matched (`request.routeOptions.config`, where the library tagged
+// every route as Fastify reported it through `onRoute`), ahead of Nest middleware, guards and
+// handlers. Two more points cover what that hook cannot see: Nest's 404 for a route it then
+// declines (an empty parameter), and the 400/414 Fastify's router answers itself.
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { decide, preflightMethod, readCorsRequest, type Candidate, type CorsRequest, type Decision } from '../../core/index.js';
+import type { CorsRuntime } from '../cors-runtime.js';
+import { interceptNestRoutes, interceptNotFound, markVersionFilters, servesHost, versionsOf, type RouteTags } from '../nest-internals.js';
+import { NEUTRAL_VERSION, type CorsState, type RouteRef, type RouteTag } from '../route-state.js';
+import { answers404ForEmptyParams, checkFastifyInternals, moveBeforeMiddie, onFrameworkErrors } from './fastify-internals.js';
+import { FastifyPreflightRouter, type FastifyEntry } from './fastify-preflight-router.js';
+import { deferToHead, endPreflight } from './node-response.js';
+import { apply, settle } from './request-flow.js';
+import { fastifyRouteTokens } from './route-syntax.js';
+
+interface FastifyRequestLike {
+  raw: IncomingMessage & { [kDecided]?: boolean };
+  headers: IncomingHttpHeaders;
+  params?: Record<string, string | undefined> | null;
+  readonly is404: boolean;
+  readonly routeOptions: { readonly config?: Record<symbol, unknown> };
+}
+interface FastifyReplyLike {
+  raw: ServerResponse;
+  hijack(): unknown;
+}
+type Done = (err?: Error) => void;
+type OnRequest = (request: FastifyRequestLike, reply: FastifyReplyLike, done: Done) => void;
+
+/** What Fastify's `onRoute` hook receives (the fields read here). */
+interface RouteOptionsLike {
+  method: string | string[];
+  url: string;
+  handler: Function;
+  constraints?: { host?: unknown };
+  config?: Record<string | symbol, unknown>;
+}
+
+interface FastifyLikeInstance {
+  version?: string;
+  addHook(name: 'onRequest', hook: OnRequest): unknown;
+  addHook(name: 'onRoute', hook: (options: RouteOptionsLike) => void): unknown;
+  addHook(name: 'onReady', hook: (done: (err?: Error) => void) => void): unknown;
+  after?(callback: (err: Error | null, done: (err?: Error | null) => void) => void): unknown;
+  initialConfig?: { ignoreDuplicateSlashes?: boolean; routerOptions?: { ignoreDuplicateSlashes?: boolean } };
+}
+interface FastifyLikeAdapter {
+  getInstance(): FastifyLikeInstance;
+  getRouteMatchingOptions?(): { caseSensitive?: boolean; ignoreTrailingSlash?: boolean; maxParamLength?: number; useSemicolonDelimiter?: boolean };
+  getRequestHostname?(request: unknown): string | undefined;
+}
+
+/** The key of a route's entry in its Fastify route's `config`. */
+const kEntry = Symbol('nest-cross-origin.entry');
+/** Set on a request decided for a route Fastify matched, which Nest may still answer with its 404. */
+const kDecided = Symbol('nest-cross-origin.decidedForRoute');
+
+/** The path of a request target as Fastify's router reads it (absolute form, no query). */
+function targetPath(url: string): string {
+  let path = url;
+  if (path.charCodeAt(0) !== 47 /* / */) {
+    // Absolute form (RFC 9112 §3.2.2): "http://host/path". The asterisk form ("*") stays "*":
+    // no route and no `resources` entry matches it.
+    const scheme = path.indexOf('://');
+    if (scheme === -1) return path.split('?')[0];
+    const slash = path.indexOf('/', scheme + 3);
+    path = slash === -1 ? '/' : path.slice(slash);
+  }
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 63 /* ? */ || c === 35 /* # */) return path.slice(0, i);
+  }
+  return path;
+}
+
+/** Writes a decision on the reply: a preflight answered now, or headers kept for the head. */
+function write(reply: FastifyReplyLike, d: Decision): boolean {
+  if (d.answer) {
+    // Complete and bodiless: written on the raw response after telling Fastify it is handled.
+    reply.hijack();
+    endPreflight(reply.raw, d);
+    return true;
+  }
+  deferToHead(reply.raw, d.headers, d.vary);
+  return false;
+}
+
+/** Installs CORS on a Fastify app (see the opening comment). */
+export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime, tags: RouteTags<RouteTag>): { check(): void } {
+  const instance = adapter.getInstance();
+  const options = adapter.getRouteMatchingOptions?.() ?? {};
+  const config = instance.initialConfig ?? {};
+  const preflights = new FastifyPreflightRouter({
+    caseSensitive: options.caseSensitive ?? true,
+    ignoreTrailingSlash: options.ignoreTrailingSlash ?? false,
+    ignoreDuplicateSlashes: !!(config.routerOptions?.ignoreDuplicateSlashes ?? config.ignoreDuplicateSlashes),
+    maxParamLength: options.maxParamLength,
+    useSemicolonDelimiter: options.useSemicolonDelimiter,
+  }, answers404ForEmptyParams(adapter));
+  const byHandler = new WeakMap<Function, FastifyEntry>();
+  const hostnameOf = (request: FastifyRequestLike) => adapter.getRequestHostname?.(request) ?? request.headers.host;
+  let registering: FastifyEntry | undefined;
+
+  const candidateOf = (state: CorsState, entry: FastifyEntry, params: Record<string, string | undefined> | null | undefined): Candidate =>
+    'ref' in entry ? state.target(entry.ref, params) : state.foreignRoute(entry.tokens, params);
+
+  const candidates = (state: CorsState, method: string, url: string, host: string | undefined, hostname: () => string | undefined): Candidate[] => {
+    const found = preflights.find(method, url, host, hostname);
+    return found === null ? [state.onRequestPath(targetPath(url))] : found.entries.map((e) => candidateOf(state, e, found.params));
+  };
+  runtime.finder = (state, method, path, hostname) => candidates(state, method, path, hostname, () => hostname);
+
+  markVersionFilters(adapter as never, NEUTRAL_VERSION);
+  interceptNestRoutes(adapter as never, (route, add) => {
+    const tag = tags.of(route.handler);
+    if (tag === undefined) return add();
+    const ref: RouteRef = runtime.register(route.method, route.path, fastifyRouteTokens(route.path), tag, versionsOf(route.handler));
+    registering = { ref };
+    try {
+      return add();
+    } finally {
+      registering = undefined;
+    }
+  });
+  // Fastify calls `onRoute` synchronously inside the `route()` call Nest makes; the HEAD
+  // route it adds for a GET comes later, with the same handler.
+  instance.addHook('onRoute', (route) => {
+    let entry = registering ?? byHandler.get(route.handler);
+    if (entry !== undefined) byHandler.set(route.handler, entry);
+    // A route no Nest controller registered: the resources policy on its own spelling.
+    else entry = { tokens: fastifyRouteTokens(route.url) };
+    route.config = { ...route.config, [kEntry]: entry };
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) preflights.add(method, route.url, route.constraints?.host, entry);
+  });
+
+  const hook: OnRequest = function nestCrossOrigin(request, reply, done) {
+    let d: Decision | Promise<Decision>;
+    let r: CorsRequest;
+    try {
+      const raw = request.raw;
+      const state = runtime.state;
+      const acrm = preflightMethod(raw.method, request.headers);
+      if (acrm !== undefined) {
+        r = readCorsRequest(raw.method!, targetPath(raw.url!), request.headers, request);
+        d = decide(candidates(state, acrm, raw.url!, request.headers.host, () => hostnameOf(request)), r, { timeout: state.policies.originTimeout });
+      } else {
+        let entry = request.is404 ? undefined : (request.routeOptions.config?.[kEntry] as FastifyEntry | undefined);
+        // Nest's host filter answers another host with its 404: the resources policy, as for any 404.
+        if (entry !== undefined && 'ref' in entry && entry.ref.tag.hosts !== null && !servesHost(entry.ref.tag.hosts, hostnameOf(request))) entry = undefined;
+        if (entry !== undefined && 'ref' in entry) raw[kDecided] = true;
+        const path = targetPath(raw.url!);
+        r = readCorsRequest(raw.method!, path, request.headers, request);
+        d = decide([entry === undefined ? state.onRequestPath(path) : candidateOf(state, entry, request.params)], r, { timeout: state.policies.originTimeout });
+      }
+    } catch (error) {
+      runtime.failed(error);
+      return done();
+    }
+    settle(runtime, d, r, reply, write, done);
+  };
+  instance.addHook('onRequest', hook);
+
+  // Nest's 404 for a route Fastify matched (its empty-parameter check): the request gets the
+  // resources policy, as an unrouted one does.
+  interceptNotFound(adapter as never, () => {}, (req, res, proceed) => {
+    const request = req as FastifyRequestLike;
+    const raw = request.raw;
+    if (raw[kDecided] !== true || preflightMethod(raw.method, request.headers) !== undefined) return proceed();
+    raw[kDecided] = false;
+    let d: Decision | Promise<Decision>;
+    let r: CorsRequest;
+    try {
+      const state = runtime.state;
+      const path = targetPath(raw.url!);
+      r = readCorsRequest(raw.method!, path, request.headers, request);
+      d = decide([state.onRequestPath(path)], r, { timeout: state.policies.originTimeout });
+    } catch (error) {
+      runtime.failed(error);
+      return proceed();
+    }
+    const written = apply(runtime, d, r, res as FastifyReplyLike, write);
+    return written instanceof Promise ? written.then(proceed) : proceed();
+  });
+
+  // The router's own 400/414 (malformed URL, over-long parameter): the resources policy of the path.
+  onFrameworkErrors(adapter as never, (request, response) => {
+    const raw = request.raw as IncomingMessage;
+    if (preflightMethod(raw.method, raw.headers) !== undefined) return;
+    const state = runtime.state;
+    const path = targetPath(raw.url ?? '/');
+    const r = readCorsRequest(raw.method ?? 'GET', path, raw.headers, request);
+    const d = decide([state.onRequestPath(path)], r, { timeout: state.policies.originTimeout, sync: true }) as Decision;
+    deferToHead(response as ServerResponse, d.headers, d.vary);
+    if (runtime.reporting) runtime.report(d, r);
+  });
+
+  // Fastify adds the hook from its plugin queue, not now: reorder from the same queue, next.
+  instance.after?.((err, next) => {
+    try {
+      moveBeforeMiddie(instance, hook);
+    } finally {
+      next(err);
+    }
+  });
+  // Checked when Fastify gets ready (hooks added from its plugin queue are in place only then):
+  // a failure fails ready(), so listen() and app.init() + ready() fail start-up.
+  instance.addHook('onReady', (ready: (err?: Error) => void) => {
+    try {
+      checkFastifyInternals(instance, hook);
+    } catch (error) {
+      return ready(error as Error);
+    }
+    ready();
+  });
+  return { check: () => {} };
+}

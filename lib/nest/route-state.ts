@@ -1,0 +1,133 @@
+// The routes the framework registered, and the CORS each one gets under one configuration.
+// A `RouteRef` is what registration learnt and never changes; a `CorsState` compiles every
+// ref against one `PolicySet`, so a reconfiguration builds a whole new state and swaps it in
+// one assignment: a request is decided wholly under one state.
+import {
+  canonicalPath, hasPlainValues, isStaticRoute, matchResource, normalizeRequestPath, resourceOfRoute,
+  type Candidate, type CorsPolicy, type CrossOriginLevel, type PolicySet, type ResourceEntry, type RouteParams, type RouteToken,
+} from '../core/index.js';
+
+/** What `@CrossOrigin` wrote for one controller method, read when the app is created. */
+export interface RouteTag {
+  readonly controllerValue: CrossOriginLevel;
+  readonly handlerValue: CrossOriginLevel;
+  /** The controller's class name. */
+  readonly controller: string;
+  /** The method's name. */
+  readonly handler: string;
+  /** Host patterns of a host-bound controller, compiled as Nest compiles them, or `null`. */
+  readonly hosts: readonly RegExp[] | null;
+}
+
+/** Stands for `VERSION_NEUTRAL` in a version list: requests that name no version. */
+export const NEUTRAL_VERSION = '\u0000neutral';
+
+/** A route Nest registered on the adapter. */
+export interface RouteRef {
+  /** Index in the registry: states keep their targets by it. */
+  readonly id: number;
+  /** Upper-case method, `ALL` for `@All()`. */
+  readonly method: string;
+  /** The final path (prefix, version, module paths included), as registered. */
+  readonly path: string;
+  readonly tokens: readonly RouteToken[];
+  readonly tag: RouteTag;
+  /**
+   * The versions a version filter that reads the request (header, media type, custom
+   * versioning) lets through, {@link NEUTRAL_VERSION} for requests naming none; `null` when
+   * the handler serves whatever the version.
+   */
+  readonly versions: readonly string[] | null;
+}
+
+/**
+ * What a route gets under one state: a candidate, or `resources` chosen per request on its
+ * canonical path (`fixed`: the entry its pattern decides while the values keep to their place).
+ */
+type Target = Candidate | { readonly tokens: readonly RouteToken[]; readonly fixed: Candidate | undefined };
+
+const NONE: Candidate = Object.freeze({ policy: null, source: 'none', route: '' });
+
+/** Every route policy of the app under one configuration. Immutable once built. */
+export class CorsState {
+  private readonly targets: Target[] = [];
+  /** One shared candidate per resources entry, so choosing one allocates nothing. */
+  private readonly byEntry = new Map<ResourceEntry<CorsPolicy | null>, Candidate>();
+  /** The candidate of every path, when `resources` is the single default `/*`. */
+  private readonly everywhere: Candidate | null;
+  /**
+   * Whether some policy has an origin predicate, which may answer asynchronously: only then
+   * does an actual request need its verdicts worked out before its head is written.
+   */
+  hasPredicates: boolean;
+
+  constructor(readonly policies: PolicySet, refs: readonly RouteRef[]) {
+    for (const entry of policies.resources) {
+      this.byEntry.set(entry, Object.freeze({ policy: entry.policy, source: 'resources', route: entry.pattern }));
+    }
+    this.everywhere = policies.everywhere !== null ? this.byEntry.get(policies.resources[0])! : null;
+    this.hasPredicates = policies.resources.some((e) => (e.policy?.origins.predicates.length ?? 0) > 0);
+    for (const ref of refs) this.add(ref);
+  }
+
+  /** Compiles a route registered after the state was built (routes register during `init()`). */
+  add(ref: RouteRef): void {
+    const target = this.compile(ref);
+    this.targets[ref.id] = target;
+    if ('source' in target && (target.policy?.origins.predicates.length ?? 0) > 0) this.hasPredicates = true;
+  }
+
+  private compile(ref: RouteRef): Target {
+    const { tag } = ref;
+    const route = this.policies.routePolicy(tag.controllerValue, tag.handlerValue, tag.controller, tag.handler);
+    if (route.kind === 'policy') return Object.freeze({ policy: route.policy, source: 'decorator', route: route.label });
+    if (route.kind === 'disabled') return Object.freeze({ policy: null, source: 'disabled', route: route.label });
+    if (this.everywhere !== null) return this.everywhere;
+    if (isStaticRoute(ref.tokens)) return this.onPath(canonicalPath(ref.tokens, null));
+    return Object.freeze({ tokens: ref.tokens, fixed: this.routeResources(ref.tokens) });
+  }
+
+  /**
+   * The `resources` candidate of a route whose pattern alone decides it, or `undefined` when
+   * the request's parameter values do.
+   */
+  routeResources(tokens: readonly RouteToken[]): Candidate | undefined {
+    if (this.everywhere !== null) return this.everywhere;
+    if (isStaticRoute(tokens)) return this.onPath(canonicalPath(tokens, null));
+    const entry = resourceOfRoute(this.policies.resources, tokens);
+    if (entry === undefined) return undefined;
+    return entry === null ? NONE : this.byEntry.get(entry)!;
+  }
+
+  /** The candidate of a Nest route, given the parameter values the router read. */
+  target(ref: RouteRef, params: RouteParams): Candidate {
+    const target = this.targets[ref.id];
+    if ('source' in target) return target;
+    if (target.fixed !== undefined && hasPlainValues(target.tokens, params)) return target.fixed;
+    return this.onPath(canonicalPath(target.tokens, params));
+  }
+
+  /** The candidate of a route no Nest controller registered (a GraphQL endpoint, a plugin's). */
+  foreignRoute(tokens: readonly RouteToken[], params: RouteParams): Candidate {
+    if (this.everywhere !== null) return this.everywhere;
+    const fixed = this.routeResources(tokens);
+    if (fixed !== undefined && hasPlainValues(tokens, params)) return fixed;
+    return this.onPath(canonicalPath(tokens, params));
+  }
+
+  /**
+   * The `resources` candidate of a request path as the router read it (a 404, a handler
+   * whose routing the library cannot see): percent-decoded, dot segments resolved.
+   */
+  onRequestPath(rawPath: string): Candidate {
+    if (this.everywhere !== null) return this.everywhere;
+    return this.onPath(normalizeRequestPath(rawPath));
+  }
+
+  /** The candidate of an already canonical path. */
+  private onPath(path: string): Candidate {
+    if (this.everywhere !== null) return this.everywhere;
+    const entry = matchResource(this.policies.resources, path);
+    return entry === undefined ? NONE : this.byEntry.get(entry)!;
+  }
+}
