@@ -10,7 +10,10 @@ import { RawClient, type RawResponse } from '../../utility/raw-http.js';
 /** The response header each test handler sets to its own name. */
 export const SERVED_BY = 'x-served-by';
 
-/** What Nest's own not-found handler is called here: it sets no header of ours. */
+/**
+ * Nest's own not-found handler, or Express's final handler where Nest's is not mounted (outside
+ * a global prefix): no route served, so the `resources` entry of the path applies (SPEC §3 rule 3).
+ */
 export const NOT_FOUND = '404';
 
 /** A policy as a test declares it: what it admits, and what tells it apart from its neighbours. */
@@ -38,7 +41,7 @@ export interface Answer {
 
 /**
  * The handler that produced `res`: its `x-served-by`, checked against the start of its body,
- * or NOT_FOUND for Nest's 404. Anything else fails: a test never guesses who served.
+ * or NOT_FOUND for a 404 no route produced. Anything else fails: a test never guesses who served.
  */
 export function servedBy(res: Answer): string {
   const header = res.headers[SERVED_BY];
@@ -46,7 +49,7 @@ export function servedBy(res: Answer): string {
     if (!res.body.startsWith(header)) throw new Error(`x-served-by says ${header} but the body is ${JSON.stringify(res.body.slice(0, 80))}`);
     return header;
   }
-  if (res.status === 404 && /"statusCode":\s*404/.test(res.body)) return NOT_FOUND;
+  if (res.status === 404 && (/"statusCode":\s*404/.test(res.body) || /<pre>Cannot [A-Z]+ /.test(res.body))) return NOT_FOUND;
   throw new Error(`answered by no known handler: ${res.status} ${JSON.stringify(res.body.slice(0, 120))}`);
 }
 
