@@ -50,7 +50,8 @@ export function upgrade(url: string, caller: Caller, protocol?: string, hello?: 
     });
     socket.once('message', (data) => done({ opened: true, status: 101, first: data.toString() }));
     socket.once('close', () => done({ opened: true, status: 101, first: null }));
-    socket.once('error', (error) => {
+    // `on`, not `once`: terminate() after a refusal may report one more error, which must not go unhandled.
+    socket.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
     });
