@@ -1,7 +1,7 @@
 // Apps in the ecosystem tests start the way production starts them: NestFactory.create() and a
 // real listen(0), with the adapter's own readiness. Requests go to the URL, over a socket.
 import 'reflect-metadata';
-import type { INestApplication, Type } from '@nestjs/common';
+import type { INestApplication, LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import type { AdapterCase } from '../../utility/adapters.js';
@@ -29,16 +29,16 @@ async function listen(app: INestApplication, configure?: Configure): Promise<Sta
   return { app, url: `http://127.0.0.1:${address.port}`, port: address.port };
 }
 
-/** `NestFactory.create(module, adapter, { logger: false, abortOnError: false })` + `listen(0)`. */
-export async function startApp(module: Type<unknown>, adapter: AdapterCase, configure?: Configure): Promise<Started> {
-  const app = await NestFactory.create(module, adapter.create() as never, { logger: false, abortOnError: false });
+/** `NestFactory.create(module, adapter, { logger: false, abortOnError: false })` + `listen(0)`; a logger to read explain mode. */
+export async function startApp(module: Type<unknown>, adapter: AdapterCase, configure?: Configure, logger: LoggerService | false = false): Promise<Started> {
+  const app = await NestFactory.create(module, adapter.create() as never, { logger, abortOnError: false });
   return listen(app, configure);
 }
 
 /** The same app built through `@nestjs/testing`, as users' own e2e tests build it. */
-export async function startTestingApp(module: Type<unknown>, adapter: AdapterCase, configure?: Configure): Promise<Started> {
+export async function startTestingApp(module: Type<unknown>, adapter: AdapterCase, configure?: Configure, logger: LoggerService | false = false): Promise<Started> {
   const ref = await Test.createTestingModule({ imports: [module] }).compile();
-  const app = ref.createNestApplication(adapter.create() as never, { logger: false, abortOnError: false });
+  const app = ref.createNestApplication(adapter.create() as never, { logger, abortOnError: false });
   return listen(app, configure);
 }
 
