@@ -9,6 +9,9 @@ import { decisionEvent, type CorsDecisionEvent } from './decision-event.js';
 import { escapeForLog, formatRefusal } from './explain.js';
 import { CorsState, type RouteRef, type RouteTag } from './route-state.js';
 
+/** How many distinct notes explain mode remembers having logged: a bound on memory, whatever requests say. */
+const MAX_NOTES = 1000;
+
 /** Finds the handlers (method, path, host) may reach, as the platform's router would: for introspection only. */
 export type CandidateFinder = (state: CorsState, method: string, path: string, hostname: string | undefined) => Candidate[];
 
@@ -92,9 +95,9 @@ export class CorsRuntime {
     this.logger.warn(text);
   }
 
-  /** Logs a note once per `key`, in explain mode only. */
+  /** Logs a note once per `key` (up to {@link MAX_NOTES} keys), in explain mode only. */
   noteOnce(key: string, text: () => string): void {
-    if (!this.debug || this.noted.has(key)) return;
+    if (!this.debug || this.noted.has(key) || this.noted.size >= MAX_NOTES) return;
     this.noted.add(key);
     this.logger.warn(text());
   }

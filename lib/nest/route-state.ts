@@ -120,6 +120,8 @@ export class CorsState {
    * whose routing the library cannot see): percent-decoded, dot segments resolved.
    */
   onRequestPath(rawPath: string): Candidate {
+    // Only a path names a resource: the asterisk form (`OPTIONS *`) matches no entry.
+    if (rawPath.charCodeAt(0) !== 47 /* / */) return NONE;
     if (this.everywhere !== null) return this.everywhere;
     return this.onPath(normalizeRequestPath(rawPath));
   }

@@ -13,6 +13,7 @@ import {
   type Candidate, type Decision, type OriginMatcher, type OriginVerdict,
 } from '../../core/index.js';
 import type { CorsRuntime } from '../cors-runtime.js';
+import { escapeForLog } from '../explain.js';
 import { interceptNestRoutes, interceptNotFound, markNestMiddleware, markVersionFilters, versionsOf, type RouteTags } from '../nest-internals.js';
 import { NEUTRAL_VERSION, type CorsState, type RouteRef, type RouteTag } from '../route-state.js';
 import { checkExpressInternals, markDispatch, routerStack, type ExpressApp, type ExpressLayer } from './express-internals.js';
@@ -196,8 +197,9 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
       writeAtHead(res, d.headers, d.vary, headersArg);
       if (runtime.reporting) {
         runtime.report(d, r);
-        if (req.originalUrl !== undefined && path !== pathOf(req.originalUrl) && req[kServed]?.kind === 'nest') {
-          runtime.noteOnce('rewrite', () => `CORS: a request's URL changed between the CORS hook and the handler (${pathOf(req.originalUrl)} → ${path}, rewritten by middleware). The actual request gets the policy of the handler that served it; preflights are answered before any middleware runs, on the URL as received (README "Known limits").`);
+        const received = req.originalUrl === undefined ? path : pathOf(req.originalUrl);
+        if (received !== path && req[kServed]?.kind === 'nest') {
+          runtime.noteOnce(`rewrite ${received} ${path}`, () => `CORS: a request's URL changed between the CORS hook and the handler (${escapeForLog(received)} → ${escapeForLog(path)}, rewritten by middleware). The actual request gets the policy of the handler that served it; its preflight was answered before any middleware ran, on the URL as received (README "Known limits").`);
         }
       }
     } catch (error) {
