@@ -67,9 +67,21 @@ function subscribeInPage(page: Page, url: string): Promise<PageDelivery> {
 }
 
 /** Upgrades as the API's server received them, before any library or GraphQL code. */
+/**
+ * Records every upgrade the server receives, refused ones included: the library checks an
+ * upgrade before any 'upgrade' listener sees it, so the record is taken where the server
+ * announces the event (its emit), ahead of that check.
+ */
 function recordUpgrades(server: Server): { path: string; origin: string | undefined; cookie: string | undefined }[] {
   const seen: { path: string; origin: string | undefined; cookie: string | undefined }[] = [];
-  server.prependListener('upgrade', (req: IncomingMessage) => seen.push({ path: req.url ?? '', origin: req.headers.origin, cookie: req.headers.cookie }));
+  const emit = server.emit;
+  server.emit = function recordingEmit(this: Server, event: string | symbol, ...args: unknown[]) {
+    if (event === 'upgrade') {
+      const req = args[0] as IncomingMessage;
+      seen.push({ path: req.url ?? '', origin: req.headers.origin, cookie: req.headers.cookie });
+    }
+    return emit.call(this, event, ...args);
+  } as Server['emit'];
   return seen;
 }
 
