@@ -286,7 +286,9 @@ function send(what: string, call: Call, method: string, headers: Record<string, 
       clearTimeout(timer);
       reject(new ProbeNetworkError(`network error on the ${label}: ${escapeForLog(message)}`));
     };
-    const req = open(call.url, { method, headers, agent: false, maxHeaderSize: MAX_HEADER_SIZE }, (res) => {
+    // insecureHTTPParser: browsers read header values holding control characters, which Node's
+    // strict parser refuses; the probe reads heads only and never reuses a connection.
+    const req = open(call.url, { method, headers, agent: false, maxHeaderSize: MAX_HEADER_SIZE, insecureHTTPParser: true }, (res) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);

@@ -31,14 +31,16 @@ function describeExchange(title: string, e: ProbeExchange): string[] {
 export function formatReport(result: ProbeResult, credentials: boolean): string {
   const first = (result.preflight ?? result.actual)!;
   const origin = first.request.headers.origin;
-  const method = result.actual?.request.method ?? result.preflight!.request.headers['access-control-request-method'];
+  // As fetch sends it: the preflight announces it so; Node upper-cases every method on the wire.
+  const method = result.preflight?.request.headers['access-control-request-method'] ?? result.actual!.request.method;
   const lines: string[] = [];
   lines.push(`Verdict: ${result.verdict}`);
   if (result.reason !== null) lines.push(`Reason: ${result.reason}`);
   else lines.push(`A script on ${origin} can read the response (status ${result.actual!.response.status}).`);
   lines.push(`Call: ${escapeForLog(method)} ${escapeForLog(first.request.url)} from ${origin}${credentials ? ', credentials: include' : ''}`);
   if (method !== method.toUpperCase()) {
-    lines.push(`Note: fetch sends the method ${escapeForLog(method)} as written (it upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT), and servers compare methods case-sensitively.`);
+    lines.push(`Note: fetch sends the method ${escapeForLog(method)} as written (it upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT), ` +
+      `and servers compare methods case-sensitively. (The probe's own request goes out as ${escapeForLog(method.toUpperCase())}: Node upper-cases every method.)`);
   }
   lines.push('');
   if (result.preflight) lines.push(...describeExchange('Preflight', result.preflight));

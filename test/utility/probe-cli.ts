@@ -59,9 +59,9 @@ export async function transpileBin(): Promise<TranspiledBin> {
 }
 
 /** Runs the bin as a user's shell would: `node main.js …`, with a bound so a hang fails. */
-export function runBin(main: string, argv: string[], limitMs = 15_000): Promise<CliRun> {
+export function runBin(main: string, argv: string[], limitMs = 15_000, env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+    const child = spawn(process.execPath, [main, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
