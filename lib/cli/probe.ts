@@ -381,8 +381,8 @@ function findingsOf(call: Call, unsafe: readonly string[], preflight: Answer | u
   if (maxAge !== undefined && /^[0-9]+$/.test(maxAge) && Number(maxAge) > WEBKIT_MAX_AGE) {
     const seconds = Number(maxAge);
     const message = seconds > CHROMIUM_MAX_AGE
-      ? `Access-Control-Max-Age is ${seconds}, above Chromium's cap of ${CHROMIUM_MAX_AGE} seconds (2 hours) and WebKit's of ${WEBKIT_MAX_AGE} (10 minutes): Chrome, Edge and Safari cache the preflight for at most that long, and Firefox for at most 86400.`
-      : `Access-Control-Max-Age is ${seconds}, above WebKit's cap of ${WEBKIT_MAX_AGE} seconds (10 minutes): Safari caches the preflight for at most that long (Chromium up to ${CHROMIUM_MAX_AGE}).`;
+      ? `Access-Control-Max-Age is ${seconds}, above Chromium's cap of ${CHROMIUM_MAX_AGE} seconds and WebKit's of ${WEBKIT_MAX_AGE}: Chrome and Edge keep the preflight 2 hours at most and Safari 10 minutes, then send it again (Firefox keeps it up to 86400 seconds).`
+      : `Access-Control-Max-Age is ${seconds}, above WebKit's cap of ${WEBKIT_MAX_AGE} seconds: Safari keeps the preflight 10 minutes at most, then sends it again (Chromium keeps it up to ${CHROMIUM_MAX_AGE} seconds).`;
     findings.push({ code: 'max-age-over-browser-cap', message });
   }
 
