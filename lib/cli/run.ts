@@ -19,7 +19,8 @@ Options:
   --origin <origin>            the page's origin, e.g. https://app.example (required)
   -X, --method <method>        the request method (default GET)
   -H, --header <name[: value]> a header the page sets (repeatable); without a value, a
-                               safelisted name gets a safelisted value, any other is sent empty
+                               safelisted name gets a safelisted value, any other is sent
+                               empty; 'name;' sends it empty
   --credentials                credentials: 'include' (cookies, HTTP auth)
   --json                       print { verdict, reason, preflight, actual, findings } as JSON
   --timeout <ms>               bound on each request (default ${DEFAULT_TIMEOUT_MS})
@@ -45,11 +46,12 @@ function single(values: string[] | undefined, flag: string): string | undefined 
   return values?.[0];
 }
 
-/** `name: value`, or a bare `name` (curl's `-H` syntax). */
+/** `name: value`, a bare `name` (a default value), or `name;` (empty, as curl's `-H` writes it). */
 function parseHeader(text: string): ProbeHeader {
   const colon = text.indexOf(':');
-  if (colon < 0) return { name: text.trim() };
-  return { name: text.slice(0, colon).trim(), value: text.slice(colon + 1) };
+  if (colon >= 0) return { name: text.slice(0, colon).trim(), value: text.slice(colon + 1) };
+  const name = text.trim();
+  return name.endsWith(';') ? { name: name.slice(0, -1).trim(), value: '' } : { name };
 }
 
 function parse(argv: readonly string[]): Parsed {

@@ -69,6 +69,13 @@ describe('usage errors: exit code 2, the problem and the usage on stderr, nothin
     }
   });
 
+  it('-H forms: "name: value", a bare name (a default value), "name;" (empty, as curl writes it)', async () => {
+    const run = await cli('probe', `${server.url}/x`, '--origin', ORIGIN, '--json', '-H', 'X-A:1', '-H', 'Content-Type', '-H', 'Content-Language;', '-H', 'X-B');
+    const sent = JSON.parse(run.stdout).actual.request.headers;
+    expect(sent).toMatchObject({ 'x-a': '1', 'content-type': 'text/plain', 'content-language': '', 'x-b': '' });
+    expect(JSON.parse(run.stdout).preflight.request.headers['access-control-request-headers']).toBe('x-a,x-b');
+  });
+
   it('null is an origin (sandboxed frames, file: pages), and --origin=value works too', async () => {
     const run = await cli('probe', `${server.url}/x`, '--origin=null', '--json');
     expect(run.code).toBe(0);
