@@ -7,6 +7,9 @@
 //                from ESM) and bundler resolution.
 //   side-effects importing either entry point, in either module system, changes nothing
 //                global, which is what `"sideEffects": false` promises bundlers.
+//   bin          every "bin" command (nest-cross-origin: the probe, lib/cli/main.ts) is packed,
+//                starts with a `#!/usr/bin/env node` line (npm links it as is), and runs:
+//                `--help` exits 0 with the usage, no arguments exit 2.
 //
 // Usage: node compat/check-package.mjs <tarball> <built clone>
 // The clone is the one the tarball was packed from: its lib/ names the expected files, and its
@@ -51,7 +54,7 @@ function checkFiles() {
   if (unexpected.length) problems.push(`files: not meant to ship: ${unexpected.join(', ')}`);
 
   // Every path package.json points at must be in the tarball, whatever lib/ holds.
-  const targets = [pkg.main, pkg.module, pkg.types, ...Object.values(pkg.typesVersions?.['*'] ?? {}).flat()];
+  const targets = [pkg.main, pkg.module, pkg.types, ...Object.values(pkg.typesVersions?.['*'] ?? {}).flat(), ...binTargets()];
   const walk = (value) => {
     if (typeof value === 'string') targets.push(value);
     else if (value && typeof value === 'object') Object.values(value).forEach(walk);
@@ -61,6 +64,33 @@ function checkFiles() {
     if (!packed.has(target.replace(/^\.\//, ''))) problems.push(`files: package.json points at ${target}, which is not packed`);
   }
   console.log(`files: ${packed.size} packed, ${expected.size} expected`);
+}
+
+// ---------------------------------------------------------------------------------------------
+function binTargets() {
+  return typeof pkg.bin === 'string' ? [pkg.bin] : Object.values(pkg.bin ?? {});
+}
+
+function checkBin() {
+  const commands = typeof pkg.bin === 'string' ? { [pkg.name]: pkg.bin } : (pkg.bin ?? {});
+  for (const [command, target] of Object.entries(commands)) {
+    const path = target.replace(/^\.\//, '');
+    let first;
+    try {
+      first = execFileSync('tar', ['-xzOf', tarball, `package/${path}`], { encoding: 'utf8' }).split('\n', 1)[0];
+    } catch {
+      continue; // reported by checkFiles
+    }
+    if (first !== '#!/usr/bin/env node') problems.push(`bin: ${command} (${path}) does not start with #!/usr/bin/env node (first line: ${JSON.stringify(first)})`);
+    // Run from the clone the tarball was packed from: the same file, with the dependencies it imports.
+    const help = spawnSync(process.execPath, [join(clone, path), '--help'], { encoding: 'utf8' });
+    if (help.status !== 0 || !help.stdout.includes('Usage: nest-cross-origin probe')) {
+      problems.push(`bin: ${command} --help exited ${help.status}: ${(help.stderr || help.stdout).trim()}`);
+    }
+    const bare = spawnSync(process.execPath, [join(clone, path)], { encoding: 'utf8' });
+    if (bare.status !== 2) problems.push(`bin: ${command} without arguments exited ${bare.status}, expected 2 (usage error)`);
+    console.log(`bin: ${command} → ${path}: shebang ${first === '#!/usr/bin/env node' ? 'ok' : 'MISSING'}, --help ${help.status}, no arguments ${bare.status}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -143,6 +173,7 @@ function checkSideEffects() {
 }
 
 checkFiles();
+checkBin();
 checkTypes();
 checkSideEffects();
 if (problems.length) {

@@ -6,6 +6,7 @@
 #
 #   nest11-cjs  Nest 11 app from `@nestjs/cli@11 new`: CommonJS, Jest + ts-jest, Express;
 #               README quick start as CommonJS with Nest 11, from the tarball
+#   (both)      the package's bin, `npx nest-cross-origin probe --help`, as npm links it
 #   nest12-esm  Nest 12 app from `@nestjs/cli@12 new`: ESM ("type": "module"), Vitest,
 #               Express and Fastify; README quick start as ESM with Nest 12, from git
 #
@@ -137,6 +138,8 @@ run_job() {
     nest11-cjs) step plain-node-smoke node smoke.cjs ;;
     nest12-esm) step plain-node-smoke node smoke.mjs ;;
   esac
+  # The bin as npm links it into an app (node_modules/.bin): `npx nest-cross-origin` runs the probe.
+  step probe-bin npx --no-install nest-cross-origin probe --help
 
   # The README's own text, in an empty directory of its own so that nothing the generated app
   # installed can make up for something the README leaves out. The same Nest major as the job;

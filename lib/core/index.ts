@@ -3,6 +3,7 @@
 export * from './options.js';
 export * from './errors.js';
 export * from './tokens.js';
+export * from './escape.js';
 export * from './origins.js';
 export * from './origin-decision.js';
 export * from './headers.js';

@@ -1,22 +1,8 @@
 import { labelOf, type CorsPolicy, type CorsRequest, type Decision, type OptionSource, type Refusal } from '../core/index.js';
+import { escapeForLog } from '../core/escape.js';
 
-const MAX_LOGGED_LENGTH = 200;
-
-/**
- * Makes a request-supplied value safe for a log line (CVE-2024-1681): control characters,
- * CR and LF included, become visible escapes, and the value is cut to a bounded length.
- */
-export function escapeForLog(value: string): string {
-  const cut = value.length > MAX_LOGGED_LENGTH ? `${value.slice(0, MAX_LOGGED_LENGTH)}…` : value;
-  // eslint-disable-next-line no-control-regex
-  return cut.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\\]/g, (ch) => {
-    if (ch === '\\') return '\\\\';
-    if (ch === '\n') return '\\n';
-    if (ch === '\r') return '\\r';
-    if (ch === '\t') return '\\t';
-    return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
-}
+// Lives in the core so that the probe CLI can use it without loading anything of Nest.
+export { escapeForLog };
 
 /** Where an option's value was written, in the words of the README. */
 export function describeSource(source: OptionSource): string {

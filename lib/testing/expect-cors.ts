@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CORS_SAFELISTED_METHODS, corsCheck, corsUnsafeRequestHeaderNames, preflightCheck, type HeaderGet } from '../fetch/cors-check.js';
 import { isInitialised } from '../nest/init-state.js';
 
 /** What a browser would decide about a cross-origin call, and why. */
@@ -62,35 +63,12 @@ function assertInitialised(target: HttpServerHolder | Server): void {
   );
 }
 
-const SAFELISTED_METHODS = new Set(['GET', 'HEAD', 'POST']);
-const SAFELISTED_CONTENT_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
-
-/** Whether a request header is CORS-safelisted (Fetch standard), so it needs no preflight. */
-function isSafelistedHeader(name: string, value: string): boolean {
-  const n = name.toLowerCase();
-  if (value.length > 128) return false;
-  if (n === 'accept' || n === 'accept-language' || n === 'content-language') return true;
-  if (n === 'content-type') return SAFELISTED_CONTENT_TYPES.has(value.split(';')[0].trim().toLowerCase());
-  return false;
-}
-
-function list(value: string | string[] | undefined): string[] {
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? value.join(',') : value).split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-/** The Fetch standard's CORS check on a response. */
-function corsCheck(headers: IncomingHttpHeaders, origin: string, credentials: boolean): string | undefined {
-  const acao = headers['access-control-allow-origin'];
-  if (acao === undefined) return 'the response has no Access-Control-Allow-Origin header';
-  if (Array.isArray(acao) || acao.includes(',')) return `Access-Control-Allow-Origin holds several values (${String(acao)})`;
-  if (acao === '*' && !credentials) return undefined;
-  if (acao === '*') return 'Access-Control-Allow-Origin is "*", which a credentialed request does not accept';
-  if (acao !== origin) return `Access-Control-Allow-Origin "${acao}" is not the page's origin "${origin}"`;
-  if (credentials && headers['access-control-allow-credentials'] !== 'true') {
-    return 'a credentialed request needs Access-Control-Allow-Credentials: true';
-  }
-  return undefined;
+/** Node's parsed headers read as the Fetch standard's "get" reads a header list. */
+function getter(headers: IncomingHttpHeaders): HeaderGet {
+  return (name) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  };
 }
 
 function send(server: Server, method: string, path: string, headers: Record<string, string>, body?: string) {
@@ -146,20 +124,7 @@ export function expectCors(target: HttpServerHolder | Server) {
     if (requested.length) headers['access-control-request-headers'] = requested.join(',');
     const res = await send(server, 'OPTIONS', path, headers);
     const verdict = (reason?: string): CorsVerdict => ({ allowed: reason === undefined, reason, status: res.status, headers: res.headers });
-    const failed = corsCheck(res.headers, o.origin, credentials);
-    if (failed) return verdict(`preflight: ${failed}`);
-    if (res.status < 200 || res.status > 299) return verdict(`preflight: status ${res.status} is not an ok status`);
-    const methods = list(res.headers['access-control-allow-methods']);
-    const methodOk = methods.includes(o.method) || SAFELISTED_METHODS.has(o.method) || (!credentials && methods.includes('*'));
-    if (!methodOk) return verdict(`preflight: method ${o.method} is not in Access-Control-Allow-Methods (${methods.join(', ') || 'absent'})`);
-    const allowedHeaders = list(res.headers['access-control-allow-headers']).map((h) => h.toLowerCase());
-    for (const name of requested) {
-      const wildcard = !credentials && allowedHeaders.includes('*') && name !== 'authorization';
-      if (!allowedHeaders.includes(name) && !wildcard) {
-        return verdict(`preflight: header ${name} is not in Access-Control-Allow-Headers (${allowedHeaders.join(', ') || 'absent'})`);
-      }
-    }
-    return verdict();
+    return verdict(preflightCheck(res.status, getter(res.headers), { origin: o.origin, method: o.method, headers: requested, credentials }));
   }
 
   return {
@@ -174,14 +139,14 @@ export function expectCors(target: HttpServerHolder | Server) {
         const method = (options.method ?? 'GET').toUpperCase();
         const credentials = options.credentials === true;
         const pageHeaders = options.headers ?? {};
-        const unsafe = Object.entries(pageHeaders).filter(([k, v]) => !isSafelistedHeader(k, v)).map(([k]) => k);
+        const unsafe = corsUnsafeRequestHeaderNames(Object.entries(pageHeaders));
         let preflight: CorsVerdict | undefined;
-        if (!SAFELISTED_METHODS.has(method) || unsafe.length > 0) {
+        if (!CORS_SAFELISTED_METHODS.has(method) || unsafe.length > 0) {
           preflight = await preflightNow(path, { origin: options.origin, method, headers: unsafe, credentials });
           if (!preflight.allowed) return { ...preflight, allowed: false, preflight };
         }
         const res = await send(server, method, path, { ...pageHeaders, origin: options.origin }, options.body);
-        const reason = corsCheck(res.headers, options.origin, credentials);
+        const reason = corsCheck(getter(res.headers), options.origin, credentials);
         return { allowed: reason === undefined, reason, status: res.status, headers: res.headers, preflight };
       });
     },

@@ -74,7 +74,7 @@ function subscribeInPage(page: Page, url: string): Promise<PageDelivery> {
  */
 function recordUpgrades(server: Server): { path: string; origin: string | undefined; cookie: string | undefined }[] {
   const seen: { path: string; origin: string | undefined; cookie: string | undefined }[] = [];
-  const emit = server.emit;
+  const emit = server.emit as (this: Server, event: string | symbol, ...args: unknown[]) => boolean;
   server.emit = function recordingEmit(this: Server, event: string | symbol, ...args: unknown[]) {
     if (event === 'upgrade') {
       const req = args[0] as IncomingMessage;
