@@ -50,6 +50,8 @@ export const ARBITRARY_PROBES: readonly string[] = Object.freeze([
   'http://nco-probe.example',
   'https://203.0.113.7',
   'http://[2001:db8::7]',
+  // A fully qualified host is an origin of its own (`https://a.invalid.`), as browsers send it.
+  ...PROBE_LABELS.map((label) => `https://${label}.invalid.`),
 ]);
 
 /**
@@ -74,8 +76,11 @@ const MAX_REGEXP_LITERALS = 32;
  * can register there.
  */
 export function isPublicSuffix(host: string): boolean {
-  const r = parseHostname(host, { allowPrivateDomains: true });
-  return r.publicSuffix === host && (r.isIcann === true || r.isPrivate === true);
+  // `com.` is the fully qualified spelling of `com`: anyone can register under either. tldts
+  // reads past the trailing dot, so it is compared without it.
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  const r = parseHostname(name, { allowPrivateDomains: true });
+  return r.publicSuffix === name && (r.isIcann === true || r.isPrivate === true);
 }
 
 /** Every trailing run of labels of `domain` that is a public suffix: `a.github.io` → github.io, io. */
@@ -104,11 +109,17 @@ export function publicSuffixesIn(re: RegExp): string[] {
 
 const COMMON_PUBLIC_SUFFIXES = COMMON_SUFFIXES.filter(isPublicSuffix);
 
-/** Probes for sites anyone can register: under each suffix, each label, on both schemes. */
+/**
+ * Probes for sites anyone can register: under each suffix, each label, on both schemes, and
+ * with the host's fully qualified spelling (`evil.com.`), which is an origin of its own.
+ */
 function publicSuffixProbes(re: RegExp): { probe: string; suffix: string }[] {
   const suffixes = new Set([...COMMON_PUBLIC_SUFFIXES, ...publicSuffixesIn(re)]);
   return [...suffixes].flatMap((suffix) => PROBE_LABELS.flatMap((label) =>
-    ['https', 'http'].map((scheme) => ({ probe: `${scheme}://${label}.${suffix}`, suffix }))));
+    ['https', 'http'].flatMap((scheme) => [
+      { probe: `${scheme}://${label}.${suffix}`, suffix },
+      { probe: `${scheme}://${label}.${suffix}.`, suffix },
+    ])));
 }
 
 /**
@@ -117,7 +128,10 @@ function publicSuffixProbes(re: RegExp): { probe: string; suffix: string }[] {
  * compared after WHATWG URL host parsing (so `[0:0::1]` is `[::1]`).
  */
 export function isLoopbackHost(host: string, anySubdomain = false): boolean {
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  // `localhost.` and `x.localhost.` are as trustworthy as their dotless spellings (Secure
+  // Contexts, "potentially trustworthy origin").
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
   if (anySubdomain) return false; // `x.127.0.0.1` is a DNS name, not an address
   let canonical: string;
   try {

@@ -155,6 +155,7 @@ describe('isPublicSuffix (tldts, ICANN and private sections)', () => {
   it.each([
     ['com', true], ['co.uk', true], ['github.io', true], ['s3.amazonaws.com', true], ['myshopify.com', true],
     ['example.com', false], ['app.github.io', false], ['localhost', false], ['corp', false], ['invalid', false],
+    ['com.', true], ['github.io.', true], ['example.com.', false],
   ] as const)('%s → %s', (host, want) => {
     expect(isPublicSuffix(host)).toBe(want);
   });
@@ -181,6 +182,8 @@ describe('isLoopbackHost', () => {
     ['127.0.0.1', false, true], ['127.1.2.3', false, true], ['[::1]', false, true], ['[0:0:0:0:0:0:0:1]', false, true],
     ['128.0.0.1', false, false], ['10.0.0.1', false, false], ['app.example', false, false], ['[::2]', false, false],
     ['localhost.evil.example', false, false], ['127.0.0.1', true, false],
+    ['localhost.', false, true], ['app.localhost.', false, true], ['localhost.', true, true], ['127.0.0.1.', false, true],
+    ['localhost.evil.example.', false, false],
   ] as const)('%s (any subdomain: %s) → %s', (host, anySubdomain, want) => {
     expect(isLoopbackHost(host, anySubdomain)).toBe(want);
   });
