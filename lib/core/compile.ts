@@ -18,6 +18,8 @@ export interface CorsPolicy {
   readonly allowHeaders: HeaderMatcher;
   /** Allowed methods, upper-cased, for the exact ACRM check. */
   readonly methods: ReadonlySet<string>;
+  /** `'*'` is in `methods`: every method passes, and preflights answer `ACAM: *` (Fetch's wildcard). */
+  readonly anyMethod: boolean;
   /** Send `ACAO: *` for every allowed origin (`origins: '*'` with `sendWildcard`). */
   readonly wildcard: boolean;
   /** Whether responses get `Vary: Origin` (SPEC §4: whenever they depend on the Origin). */
@@ -215,12 +217,20 @@ export function compilePolicy(merged: MergedOptions, where: string, c: IssueColl
     issue(c, where, 'exposeHeaders', o.exposeHeaders, 'incompatible',
       '"*" exposes nothing to credentialed requests (Fetch standard): list the header names');
   }
+  if (o.supportsCredentials === true && namesOf(o.methods).includes('*')) {
+    issue(c, where, 'methods', o.methods, 'incompatible',
+      '"*" is a wildcard only for requests without credentials: with credentials a browser reads Access-Control-Allow-Methods "*" as a method named "*", so every preflighted method would be refused. List the methods');
+  }
   checkSafety(o, merged.sources, where, c);
   // With any issue the app will not start: nothing is compiled from options not known good.
   if (c.issues.length > 0) return null;
 
   const methods = namesOf(o.methods).map((m) => m.toUpperCase());
-  const uniqueMethods = [...new Set(methods)];
+  // '*' is Fetch's wildcard in ACAM (without credentials, refused above): a browser that reads
+  // it lets any method through and caches that, so the library must let any method through
+  // too, and sends '*' alone: listing methods beside it would say nothing more.
+  const anyMethod = methods.includes('*');
+  const uniqueMethods = anyMethod ? ['*'] : [...new Set(methods)];
   const allowHeaders: HeaderSpec[] = asList<HeaderSpec>(o.allowHeaders).flatMap((s): HeaderSpec[] =>
     typeof s === 'string' ? s.split(',').map((p) => p.trim()).filter(Boolean) : [s],
   );
@@ -247,6 +257,7 @@ export function compilePolicy(merged: MergedOptions, where: string, c: IssueColl
     origins,
     allowHeaders: compileHeaderMatcher(allowHeaders),
     methods: new Set(uniqueMethods),
+    anyMethod,
     wildcard,
     // Even with "*" for every allowed origin, "null" and malformed Origins get nothing, so
     // every response depends on the Origin (SPEC §4); Fetch's no-Vary advice for a constant

@@ -78,7 +78,7 @@ export function preflightResponse(
 ): PreflightOutcome {
   if (allowed !== true) return { headers: NO_HEADERS, refusal: allowed || { kind: 'origin', origin } };
   const headers = allowedOriginHeaders(policy, origin, acrpn);
-  if (!isTokenRange(acrm, 0, acrm.length) || !policy.methods.has(acrm)) {
+  if (!isTokenRange(acrm, 0, acrm.length) || !(policy.anyMethod || policy.methods.has(acrm))) {
     return { headers, refusal: { kind: 'method', method: acrm } };
   }
   const check = checkRequestHeaders(policy.allowHeaders, acrh);
@@ -108,8 +108,14 @@ function valueOf(headers: readonly HeaderPair[], name: string): string | undefin
   return undefined;
 }
 
+/**
+ * The names every list allows. A list that is `*` (Fetch's wildcard, only ever sent alone)
+ * allows every name, so it narrows nothing; when all are `*`, so is the answer.
+ */
 function commonNames(lists: readonly string[]): string {
-  const [first, ...rest] = lists.map((l) => l.split(',').map((n) => n.trim()).filter(Boolean));
+  const named = lists.map((l) => l.split(',').map((n) => n.trim()).filter(Boolean)).filter((names) => !names.includes('*'));
+  if (named.length === 0) return '*';
+  const [first, ...rest] = named;
   const others = rest.map((names) => new Set(names.map((n) => n.toUpperCase())));
   return first.filter((n) => others.every((set) => set.has(n.toUpperCase()))).join(', ');
 }
