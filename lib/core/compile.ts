@@ -1,7 +1,29 @@
+import { unreachableOrigin } from './canonical.js';
 import { describeValue, type CorsConfigIssueReason, type IssueCollector } from './errors.js';
-import { ACAC, ACAM, ACEH, ACMA, compileHeaderMatcher, type HeaderMatcher } from './headers.js';
+import {
+  ACAC,
+  ACAM,
+  ACEH,
+  ACMA,
+  compileHeaderMatcher,
+  CORS_REQUEST_HEADERS,
+  CORS_RESPONSE_HEADERS,
+  FORBIDDEN_REQUEST_HEADER_PREFIXES,
+  FORBIDDEN_REQUEST_HEADERS,
+  FORBIDDEN_RESPONSE_HEADERS,
+  type HeaderMatcher,
+} from './headers.js';
 import type { MergedOptions } from './merge.js';
-import { MODULE_ONLY_KEYS, POLICY_KEYS, type HeaderSpec, type OriginSpec, type ResolvedCorsOptions } from './options.js';
+import {
+  CHROMIUM_MAX_AGE,
+  MAX_MAX_AGE,
+  MODULE_ONLY_KEYS,
+  POLICY_KEYS,
+  WEBKIT_MAX_AGE,
+  type HeaderSpec,
+  type OriginSpec,
+  type ResolvedCorsOptions,
+} from './options.js';
 import { compileOrigins, listOrigins, parseOrigin, parseOriginPattern, splitOriginList, type OriginMatcher } from './origins.js';
 import { checkSafety, SAFETY_OPT_INS } from './safety.js';
 import { FORBIDDEN_METHODS, isToken } from './tokens.js';
@@ -113,6 +135,24 @@ export function checkOptions(
   const maxAge = record.maxAge;
   if (maxAge !== undefined && !(typeof maxAge === 'number' && Number.isSafeInteger(maxAge) && maxAge >= 0)) {
     issue(c, where, 'maxAge', maxAge, 'invalid', 'must be a whole number of seconds, 0 or more');
+  } else if (typeof maxAge === 'number') {
+    checkMaxAge(maxAge, where, c);
+  }
+}
+
+/**
+ * Browsers cap how long they keep a preflight: over 86400 s no browser honours the value, so
+ * it is refused; over Chromium's and WebKit's caps it is cut short in those browsers, which
+ * is harmless but surprising, so explain mode says so.
+ */
+function checkMaxAge(maxAge: number, where: string, c: IssueCollector): void {
+  if (maxAge > MAX_MAX_AGE) {
+    issue(c, where, 'maxAge', maxAge, 'invalid',
+      `is over ${MAX_MAX_AGE} seconds (24 hours), longer than any browser keeps a preflight (Firefox ${MAX_MAX_AGE}, Chromium ${CHROMIUM_MAX_AGE}, WebKit ${WEBKIT_MAX_AGE}): write ${MAX_MAX_AGE} or less`);
+  } else if (maxAge > CHROMIUM_MAX_AGE) {
+    c.warn(`${where}: maxAge = ${maxAge} is over ${CHROMIUM_MAX_AGE} s and ${WEBKIT_MAX_AGE} s: Chromium keeps a preflight at most ${CHROMIUM_MAX_AGE} s and WebKit (Safari) at most ${WEBKIT_MAX_AGE} s, so those browsers ask again sooner than it says`);
+  } else if (maxAge > WEBKIT_MAX_AGE) {
+    c.warn(`${where}: maxAge = ${maxAge} is over ${WEBKIT_MAX_AGE} s: WebKit (Safari) keeps a preflight at most ${WEBKIT_MAX_AGE} s, so it asks again sooner than it says`);
   }
 }
 
@@ -139,6 +179,7 @@ function checkOrigins(value: unknown, where: string, c: IssueCollector): void {
     if (spec.includes('*')) {
       const p = parseOriginPattern(spec);
       if (typeof p === 'string') issue(c, where, option, spec, 'invalid', `is not a valid wildcard pattern: it ${p}${suffix}`);
+      else checkReachable(spec, option, suffix, where, c);
       return;
     }
     if (parseOrigin(spec) === null) {
@@ -148,7 +189,19 @@ function checkOrigins(value: unknown, where: string, c: IssueCollector): void {
           ? 'has a path, query, fragment or trailing slash: an origin is only scheme://host[:port]'
           : 'is not a valid origin (scheme://host[:port]); use a RegExp for anything else';
       issue(c, where, option, spec, 'invalid', detail + suffix);
+      return;
     }
+    checkReachable(spec, option, suffix, where, c);
+  });
+}
+
+/** An origin or pattern that parses, but that no browser's Origin can ever equal. */
+function checkReachable(spec: string, option: string, suffix: string, where: string, c: IssueCollector): void {
+  const problem = unreachableOrigin(spec);
+  if (problem === null) return;
+  c.add({
+    where, option, value: spec, reason: 'invalid', detail: problem.detail + suffix,
+    ...(problem.canonical !== undefined ? { canonical: problem.canonical } : {}),
   });
 }
 
@@ -182,9 +235,43 @@ function checkHeaderList(value: unknown, option: string, where: string, c: Issue
       const name = part.trim();
       if (name !== '*' && !isToken(name)) {
         issue(c, where, label, spec, 'invalid', `${describeValue(name)} is not a valid header name`);
+      } else if (name !== '*') {
+        const problem = option === 'allowHeaders' ? requestHeaderProblem(name) : responseHeaderProblem(name);
+        if (problem) issue(c, where, label, spec, problem[0], problem[1]);
       }
     }
   });
+}
+
+/**
+ * Why a request-header name has no place in `allowHeaders`: a page can never set it (Fetch's
+ * forbidden request-header names), or the browser sends it for CORS itself, so no preflight
+ * ever asks for it. Listing it allows nothing and suggests something it does not do.
+ */
+function requestHeaderProblem(name: string): [CorsConfigIssueReason, string] | null {
+  const lower = name.toLowerCase();
+  const cors = CORS_REQUEST_HEADERS.has(lower) ? ', and a header of the CORS protocol that the browser sends itself' : '';
+  if (FORBIDDEN_REQUEST_HEADERS.has(lower) || FORBIDDEN_REQUEST_HEADER_PREFIXES.some((p) => lower.startsWith(p))) {
+    const cookie = lower === 'cookie' || lower === 'cookie2' ? '; cookies are sent with credentials: set supportsCredentials' : '';
+    return ['forbidden', `${name} is a forbidden request-header name (Fetch standard)${cors}: a page can never set it, so no preflight asks for it; remove it${cookie}`];
+  }
+  if (cors) return ['prohibited', `${name} is a header of the CORS protocol that the browser sends itself: no preflight asks for it; remove it`];
+  return null;
+}
+
+/**
+ * Why a response-header name has no place in `exposeHeaders`: browsers never expose it
+ * (`Set-Cookie`, `Set-Cookie2`), or it speaks to the browser's CORS check, not to scripts.
+ */
+function responseHeaderProblem(name: string): [CorsConfigIssueReason, string] | null {
+  const lower = name.toLowerCase();
+  if (FORBIDDEN_RESPONSE_HEADERS.has(lower)) {
+    return ['forbidden', `${name} is a forbidden response-header name (Fetch standard): browsers never let a script read it, whatever the server says; remove it`];
+  }
+  if (CORS_RESPONSE_HEADERS.has(lower)) {
+    return ['prohibited', `${name} is a CORS response header, which the library writes for the browser's CORS check: exposing it to scripts is a mistake (did you mean another option?); remove it`];
+  }
+  return null;
 }
 
 function namesOf(value: string | readonly string[] | undefined): string[] {

@@ -14,3 +14,4 @@ export * from './decide.js';
 export * from './handshake.js';
 export * from './policy-set.js';
 export * from './origin-cache.js';
+export * from './canonical.js';

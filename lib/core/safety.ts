@@ -15,7 +15,8 @@ export type SafetyRule =
   | 'public-suffix-with-credentials'
   | 'insecure-origin-with-credentials'
   | 'null-origin-with-credentials'
-  | 'private-network-from-any-origin';
+  | 'private-network-from-any-origin'
+  | 'insecure-origin-with-private-network';
 
 /** For each rule, the option that turns it off for one policy (merged like any other key). */
 export const SAFETY_OPT_INS = Object.freeze({
@@ -24,6 +25,9 @@ export const SAFETY_OPT_INS = Object.freeze({
   'insecure-origin-with-credentials': 'dangerouslyAllowInsecureOrigins',
   'null-origin-with-credentials': 'dangerouslyAllowNullOrigin',
   'private-network-from-any-origin': 'dangerouslyAllowPrivateNetworkFromAnyOrigin',
+  // The same risk as with credentials, an origin anyone on the network path can script: one
+  // opt-in covers both.
+  'insecure-origin-with-private-network': 'dangerouslyAllowInsecureOrigins',
 } as const satisfies Record<SafetyRule, keyof ResolvedCorsOptions>);
 
 /** An opt-in option's name. */
@@ -155,6 +159,7 @@ const FIXES: Readonly<Record<SafetyRule, string>> = {
   'insecure-origin-with-credentials': 'serve that origin over https:',
   'null-origin-with-credentials': 'remove "null" (serve the page from a real origin)',
   'private-network-from-any-origin': 'list the origins that may reach the private network',
+  'insecure-origin-with-private-network': 'serve that origin over https:',
 };
 
 /** The first probe the entry's runtime matcher admits, or `undefined`. Never runs a predicate. */
@@ -190,6 +195,23 @@ const INSECURE: Finding = {
   why: 'is an http: origin other than localhost or a loopback address: anyone on the network path can inject a script into it over plain HTTP, and with supportsCredentials read authenticated responses',
 };
 
+const INSECURE_PRIVATE_NETWORK: Finding = {
+  rule: 'insecure-origin-with-private-network',
+  why: 'is an http: origin other than localhost or a loopback address: anyone on the network path can inject a script into it over plain HTTP, and with allowPrivateNetwork reach into the private network through it (browsers that enforce Private Network Access let only secure contexts make such requests)',
+};
+
+/** Whether an exact origin or pattern is `http:` on a host other than loopback; `false` for what does not parse (reported as invalid). */
+function isInsecureEntry(spec: string): boolean {
+  if (!spec.includes('*')) {
+    // Most lists are long and all https:, so only http: entries are parsed.
+    if (spec.slice(0, 5).toLowerCase() !== 'http:') return false;
+    const origin = parseOrigin(spec); // null: reported as invalid by checkOptions
+    return origin !== null && origin.scheme === 'http' && !isLoopbackHost(origin.host);
+  }
+  const pattern = parseOriginPattern(spec);
+  return typeof pattern !== 'string' && pattern.scheme === 'http' && !isLoopbackHost(pattern.host, pattern.anySubdomain);
+}
+
 /** What a credentialed policy's origin entry leaks, rule by rule (predicates are never called). */
 function credentialFindings(spec: OriginSpec): Finding[] {
   if (spec === 'null') {
@@ -201,29 +223,31 @@ function credentialFindings(spec: OriginSpec): Finding[] {
     return leak ? [leak] : [];
   }
   if (typeof spec !== 'string' || spec === '*') return []; // '*' has its own rule (compile.ts)
-  if (!spec.includes('*')) {
-    // Most lists are long and all https:, so only http: entries are parsed.
-    if (spec.slice(0, 5).toLowerCase() !== 'http:') return [];
-    const origin = parseOrigin(spec); // null: reported as invalid by checkOptions
-    return origin && origin.scheme === 'http' && !isLoopbackHost(origin.host) ? [INSECURE] : [];
-  }
+  if (!spec.includes('*')) return isInsecureEntry(spec) ? [INSECURE] : [];
   const pattern = parseOriginPattern(spec);
   if (typeof pattern === 'string') return []; // reported as invalid by checkOptions
   const out: Finding[] = [];
-  if (pattern.scheme === 'http' && !isLoopbackHost(pattern.host, pattern.anySubdomain)) out.push(INSECURE);
+  if (isInsecureEntry(spec)) out.push(INSECURE);
   const leak = anyOriginFinding(spec) ?? publicSuffixFinding(pattern);
   if (leak) out.push(leak);
   return out;
 }
 
-/** Whether an origin entry lets any public site through (for the private-network rule). */
-function privateNetworkFinding(spec: OriginSpec): Finding | null {
+/**
+ * What an origin entry lets into the private network: any public site, or a plain-HTTP site
+ * anyone on the network path can script. RegExps are probed for the first only, as for
+ * credentials (README "Safety checks", limits of probing).
+ */
+function privateNetworkFindings(spec: OriginSpec): Finding[] {
   const rule = 'private-network-from-any-origin';
   const why = 'so with allowPrivateNetwork any public site could reach into the private network';
-  if (spec === '*') return { rule, why: `admits any site, ${why}` };
-  if (!(spec instanceof RegExp) && !(typeof spec === 'string' && spec.includes('*'))) return null;
+  if (spec === '*') return [{ rule, why: `admits any site, ${why}` }];
+  const out: Finding[] = [];
+  if (typeof spec === 'string' && spec !== 'null' && isInsecureEntry(spec)) out.push(INSECURE_PRIVATE_NETWORK);
+  if (!(spec instanceof RegExp) && !(typeof spec === 'string' && spec.includes('*'))) return out;
   const probe = admittedProbe(spec, ARBITRARY_PROBES);
-  return probe === undefined ? null : { rule, probe, why: `admits ${probe}, an origin no one would list, ${why}` };
+  if (probe !== undefined) out.push({ rule, probe, why: `admits ${probe}, an origin no one would list, ${why}` });
+  return out;
 }
 
 /** An entry's findings, which depend on the entry alone. */
@@ -259,7 +283,7 @@ export function checkSafety(o: ResolvedCorsOptions, sources: OptionSources, wher
     const findings: Finding[] = [];
     if (o.supportsCredentials === true) findings.push(...(memo.credentials ??= credentialFindings(spec)));
     if (o.allowPrivateNetwork === true) {
-      findings.push(...(memo.privateNetwork ??= [privateNetworkFinding(spec)].filter((f): f is Finding => f !== null)));
+      findings.push(...(memo.privateNetwork ??= privateNetworkFindings(spec)));
     }
     for (const f of findings) {
       const optIn = SAFETY_OPT_INS[f.rule];

@@ -97,12 +97,23 @@ describe('safety rules (SPEC §6): configurations that leak credentials are refu
     expect(set.issues.issues.map((i) => `${i.option} ${i.rule}`)).toEqual([
       'origins[1] insecure-origin-with-credentials',
       'origins[1] public-suffix-with-credentials',
+      'origins[1] insecure-origin-with-private-network',
       'origins[2] any-origin-with-credentials',
       'origins[2] private-network-from-any-origin',
       'origins[3] null-origin-with-credentials',
       'origins[4] insecure-origin-with-credentials',
+      'origins[4] insecure-origin-with-private-network',
     ]);
-    expect(thrown(set).message).toMatch(/^nest-cross-origin: invalid CORS configuration \(6 problems\):/);
+    expect(thrown(set).message).toMatch(/^nest-cross-origin: invalid CORS configuration \(8 problems\):/);
+  });
+
+  it('dangerouslyAllowInsecureOrigins accepts an http: origin for credentials and the private network alike', () => {
+    const set = new PolicySet({ supportsCredentials: true, allowPrivateNetwork: true, origins: ['http://intranet.example'], dangerouslyAllowInsecureOrigins: true });
+    expect(set.issues.issues).toEqual([]);
+    expect(set.warnings).toEqual([
+      expect.stringContaining('allowed by dangerouslyAllowInsecureOrigins: true (rule "insecure-origin-with-credentials")'),
+      expect.stringContaining('allowed by dangerouslyAllowInsecureOrigins: true (rule "insecure-origin-with-private-network")'),
+    ]);
   });
 
   it('one opt-in accepts one rule only', () => {

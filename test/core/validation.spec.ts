@@ -68,6 +68,44 @@ describe('configuration checks (SPEC §6)', () => {
     expect(message).not.toContain('https://a.example');
   });
 
+  it.each([
+    { desc: 'at WebKit\'s cap: nothing', maxAge: 600, want: [] },
+    { desc: 'over WebKit\'s cap', maxAge: 3600, want: [/^forRoot: maxAge = 3600 is over 600 s: WebKit \(Safari\) keeps a preflight at most 600 s/] },
+    { desc: 'at Chromium\'s cap', maxAge: 7200, want: [/^forRoot: maxAge = 7200 is over 600 s: WebKit/] },
+    { desc: 'over Chromium\'s cap', maxAge: 7201, want: [/^forRoot: maxAge = 7201 is over 7200 s and 600 s: Chromium keeps a preflight at most 7200 s and WebKit \(Safari\) at most 600 s/] },
+    { desc: 'at the 86400 limit', maxAge: 86_400, want: [/^forRoot: maxAge = 86400 is over 7200 s and 600 s/] },
+  ])('warns at start-up for maxAge $desc (explain mode logs it)', ({ maxAge, want }) => {
+    const set = new PolicySet({ maxAge });
+    expect(set.issues.issues).toEqual([]);
+    expect(set.warnings).toEqual(want.map((w) => expect.stringMatching(w)));
+  });
+
+  it('warns once where maxAge was written, however many routes inherit it', () => {
+    const set = new PolicySet({ policies: { slow: { maxAge: 3600 } } });
+    set.routePolicy('slow', undefined, 'A', 'one');
+    set.routePolicy('slow', undefined, 'B', 'two');
+    set.routePolicy(undefined, 'slow', 'C', 'three');
+    expect(set.warnings).toEqual([expect.stringMatching(/^forRoot\.policies\.slow: maxAge = 3600 is over 600 s/)]);
+  });
+
+  it('gives the spelling browsers send for an origin entry they never send as written', () => {
+    const set = new PolicySet({ origins: ['https://app.example:443', 'http://0x7f.1:3000'] });
+    expect(set.issues.issues).toEqual([
+      expect.objectContaining({ option: 'origins[0]', value: 'https://app.example:443', reason: 'invalid', canonical: 'https://app.example' }),
+      expect.objectContaining({ option: 'origins[1]', value: 'http://0x7f.1:3000', reason: 'invalid', canonical: 'http://127.0.0.1:3000' }),
+    ]);
+    const message = (() => { try { set.assertValid(); } catch (e) { return (e as Error).message; } return ''; })();
+    expect(message).toContain('forRoot: origins[0] = "https://app.example:443": no browser sends it: 443 is the default port of https:, which an Origin never spells out. Write "https://app.example"');
+  });
+
+  it('says why a forbidden header name is pointless, and what to do about cookies', () => {
+    const set = new PolicySet({ allowHeaders: ['Cookie'], exposeHeaders: ['Access-Control-Allow-Origin'] });
+    expect(set.issues.issues.map((i) => i.detail)).toEqual([
+      expect.stringMatching(/^Cookie is a forbidden request-header name \(Fetch standard\): a page can never set it.*set supportsCredentials$/),
+      expect.stringMatching(/^Access-Control-Allow-Origin is a CORS response header/),
+    ]);
+  });
+
   it('takes originTimeout from forRoot, 5000 ms when not given', () => {
     expect(new PolicySet({}).originTimeout).toBe(5000);
     expect(new PolicySet({ originTimeout: 50 }).originTimeout).toBe(50);

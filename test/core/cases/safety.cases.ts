@@ -39,6 +39,8 @@ export const REFUSED_CASES: readonly RefusedCase[] = [
   { desc: 'a RegExp admitting any IP address', options: { ...CREDENTIALS, origins: [/https?:\/\/[\d.]+/] }, rule: 'any-origin-with-credentials', option: 'origins[0]', probed: true, attacker: 'https://198.51.100.9' },
   { desc: 'an http: wildcard with credentials', options: { ...CREDENTIALS, origins: 'http://*.app.example' }, rule: 'insecure-origin-with-credentials', option: 'origins', probed: false, attacker: 'http://a.app.example' },
   { desc: 'allowPrivateNetwork with a RegExp admitting anyone', options: { origins: /https:\/\/.+/, allowPrivateNetwork: true }, rule: 'private-network-from-any-origin', option: 'origins', probed: true, attacker: 'https://evil.example' },
+  { desc: 'allowPrivateNetwork with an http: origin (no credentials)', options: { origins: ['https://intranet.example', 'http://intranet.example'], allowPrivateNetwork: true }, rule: 'insecure-origin-with-private-network', option: 'origins[1]', probed: false, attacker: 'http://intranet.example' },
+  { desc: 'allowPrivateNetwork with an http: wildcard', options: { origins: 'http://*.corp.example', allowPrivateNetwork: true }, rule: 'insecure-origin-with-private-network', option: 'origins', probed: false, attacker: 'http://printer.corp.example' },
 ];
 
 /** A configuration that must start, and the warnings it must raise (rule names), no more. */
@@ -65,6 +67,7 @@ export const ACCEPTED_CASES: readonly AcceptedCase[] = [
   { desc: '/.*/ without credentials', options: { origins: /.*/ }, warns: [], origin: 'https://anyone.example' },
   { desc: "'null' without credentials", options: { origins: ['null'] }, warns: [], origin: 'null' },
   { desc: 'allowPrivateNetwork with a listed origin', options: { origins: 'https://intranet.example', allowPrivateNetwork: true }, warns: [], origin: 'https://intranet.example' },
+  { desc: 'allowPrivateNetwork with loopback http: origins', options: { origins: ['http://localhost:3000', 'http://127.0.0.1:8080'], allowPrivateNetwork: true }, warns: [], origin: 'http://localhost:3000' },
   // Each refused configuration with its opt-in: it starts, and the opt-in is a warning.
   ...REFUSED_CASES.map((c): AcceptedCase => ({
     desc: `${c.desc}, with ${SAFETY_OPT_INS[c.rule]}`,
