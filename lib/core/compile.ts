@@ -13,7 +13,7 @@ import {
   FORBIDDEN_RESPONSE_HEADERS,
   type HeaderMatcher,
 } from './headers.js';
-import type { MergedOptions } from './merge.js';
+import { locate, placesAt, type MergedOptions, type PolicyPlaces, type RootLabel } from './merge.js';
 import {
   CHROMIUM_MAX_AGE,
   MAX_MAX_AGE,
@@ -54,9 +54,14 @@ export interface CorsPolicy {
   readonly preflightHeaders: readonly HeaderPair[];
   readonly allowPrivateNetwork: boolean;
   readonly automaticOptions: boolean;
-  /** The merged options, kept for introspection; never read per request. */
+  /**
+   * The merged options, kept for introspection; never read per request. `origins` written as
+   * a comma-separated string is kept as the list it stands for.
+   */
   readonly options: ResolvedCorsOptions;
   readonly sources: MergedOptions['sources'];
+  /** Which call wrote the forRoot level, so explanations name it as the user wrote it. */
+  readonly root: RootLabel;
 }
 
 const ALIASES: Readonly<Record<string, string>> = {
@@ -124,7 +129,12 @@ export function checkOptions(
     const hint = ALIASES[key] ? ` (did you mean "${ALIASES[key]}"?)` : '';
     issue(c, where, key, record[key], 'unknown-option', `is not a nest-cross-origin option${hint}`);
   }
-  if (record.origins !== undefined) checkOrigins(record.origins, where, c);
+  // Spreading options leaves keys present with `undefined`, which inherit (Flask-CORS skips
+  // None); but an `origins` key written and left empty almost always is an unset environment
+  // variable, and inheriting would mean the default '*': every origin echoed. Fail closed.
+  if (Object.prototype.hasOwnProperty.call(record, 'origins') && isEmptyValue(record.origins)) {
+    issue(c, where, 'origins', record.origins, 'missing', missingDetail(record.origins, 'the default "*" would allow every origin'));
+  } else if (record.origins !== undefined) checkOrigins(record.origins, where, c);
   if (record.methods !== undefined) checkMethods(record.methods, where, c);
   if (record.allowHeaders !== undefined) checkHeaderList(record.allowHeaders, 'allowHeaders', where, c, true);
   if (record.exposeHeaders !== undefined) checkHeaderList(record.exposeHeaders, 'exposeHeaders', where, c, false);
@@ -156,6 +166,18 @@ function checkMaxAge(maxAge: number, where: string, c: IssueCollector): void {
   }
 }
 
+/** `undefined`, `null` or a blank string: what configuration gives for a variable not set. */
+function isEmptyValue(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
+/** The sentence for an `origins` value (or entry) that is empty, naming the likely cause. */
+function missingDetail(value: unknown, consequence: string): string {
+  const what = value === undefined ? 'undefined' : value === null ? 'null' : 'an empty string';
+  return `is ${what}, so ${consequence}: is it read from an environment variable that is not set (config.get('CORS_ORIGINS'))? ` +
+    'Set the variable, or read it with ConfigService.getOrThrow() so a missing one fails loudly; to allow every origin on purpose, write origins: "*"';
+}
+
 function checkOrigins(value: unknown, where: string, c: IssueCollector): void {
   const list = asList(value as OriginSpec);
   if (Array.isArray(value) && list.length === 0) {
@@ -171,6 +193,10 @@ function checkOrigins(value: unknown, where: string, c: IssueCollector): void {
   });
   entries.forEach(({ spec, option, suffix }) => {
     if (typeof spec === 'function' || spec instanceof RegExp) return;
+    if (isEmptyValue(spec)) {
+      issue(c, where, option, spec, 'missing', missingDetail(spec, 'this entry allows nothing'));
+      return;
+    }
     if (typeof spec !== 'string') {
       issue(c, where, option, spec, 'invalid', 'must be a string, a RegExp or a predicate function');
       return;
@@ -291,24 +317,29 @@ function namesOf(value: string | readonly string[] | undefined): string[] {
  */
 const ORIGIN_MATCHERS = new WeakMap<object, OriginMatcher>();
 
-export function compilePolicy(merged: MergedOptions, where: string, c: IssueCollector): CorsPolicy | null {
+export function compilePolicy(merged: MergedOptions, placement: string | PolicyPlaces, c: IssueCollector): CorsPolicy | null {
   const o = merged.options;
+  const places = typeof placement === 'string' ? placesAt(placement) : placement;
+  // A problem of a combination is reported where its keys were written (the deepest of
+  // them), so routes inheriting one forRoot mistake report it once.
+  const at = (...keys: (keyof ResolvedCorsOptions)[]) => locate(places, merged.sources, keys);
   const originSpecs = listOrigins(o.origins);
   const anyOrigin = originSpecs.some((s) => s === '*');
   if (o.supportsCredentials === true && anyOrigin) {
-    issue(c, where, 'supportsCredentials', true, 'incompatible',
-      'cannot be combined with origins "*": browsers refuse credentials with ACAO "*", and echoing any origin with credentials lets every site read authenticated responses. List the origins, use a pattern such as "https://*.example.com", a RegExp or a predicate');
+    const star = merged.sources.origins === 'default' ? 'origins "*" (default)' : 'origins "*"';
+    issue(c, at('supportsCredentials', 'origins'), 'supportsCredentials', true, 'incompatible',
+      `cannot be combined with ${star}: browsers refuse credentials with ACAO "*", and echoing any origin with credentials lets every site read authenticated responses. List the origins, use a pattern such as "https://*.example.com", a RegExp or a predicate`);
   }
   const expose = namesOf(o.exposeHeaders);
   if (o.supportsCredentials === true && expose.includes('*')) {
-    issue(c, where, 'exposeHeaders', o.exposeHeaders, 'incompatible',
+    issue(c, at('supportsCredentials', 'exposeHeaders'), 'exposeHeaders', o.exposeHeaders, 'incompatible',
       '"*" exposes nothing to credentialed requests (Fetch standard): list the header names');
   }
   if (o.supportsCredentials === true && namesOf(o.methods).includes('*')) {
-    issue(c, where, 'methods', o.methods, 'incompatible',
+    issue(c, at('supportsCredentials', 'methods'), 'methods', o.methods, 'incompatible',
       '"*" is a wildcard only for requests without credentials: with credentials a browser reads Access-Control-Allow-Methods "*" as a method named "*", so every preflighted method would be refused. List the methods');
   }
-  checkSafety(o, merged.sources, where, c);
+  checkSafety(o, merged.sources, places, c);
   // With any issue the app will not start: nothing is compiled from options not known good.
   if (c.issues.length > 0) return null;
 
@@ -355,7 +386,12 @@ export function compilePolicy(merged: MergedOptions, where: string, c: IssueColl
     preflightHeaders: Object.freeze(preflightHeaders.map((h) => Object.freeze(h) as HeaderPair)),
     allowPrivateNetwork: o.allowPrivateNetwork,
     automaticOptions: o.automaticOptions,
-    options: o,
+    // A comma-separated string is shown as the list it stands for (CorsService.policyFor(),
+    // the start-up table), so what was read from an environment variable can be checked.
+    options: asList(o.origins).some((spec) => typeof spec === 'string' && spec.includes(','))
+      ? Object.freeze({ ...o, origins: Object.freeze(originSpecs) })
+      : o,
     sources: merged.sources,
+    root: places.root,
   });
 }

@@ -1,6 +1,6 @@
 import { parse as parseHostname } from 'tldts';
 import { describeValue, type IssueCollector } from './errors.js';
-import type { OptionSources } from './merge.js';
+import { locate, sourceLabel, type OptionSources, type PolicyPlaces } from './merge.js';
 import type { OriginSpec, ResolvedCorsOptions } from './options.js';
 import { isOriginAllowed } from './origin-decision.js';
 import { compileOrigins, listOrigins, parseOrigin, parseOriginPattern, type OriginPattern } from './origins.js';
@@ -269,14 +269,14 @@ function findingsOf(c: IssueCollector, spec: OriginSpec): EntryFindings {
 }
 
 /**
- * Applies the SPEC §6 safety rules to one merged policy. A finding is an issue naming the rule
+ * Applies the safety rules to one merged policy. A finding is an issue naming the rule
  * and its opt-in, or, with the opt-in set, a warning. Origin predicates are the user's
  * responsibility: they are never called at start-up, since they may do I/O or have side effects.
  */
-export function checkSafety(o: ResolvedCorsOptions, sources: OptionSources, where: string, c: IssueCollector): void {
+export function checkSafety(o: ResolvedCorsOptions, sources: OptionSources, places: PolicyPlaces, c: IssueCollector): void {
   // Through listOrigins, so an element of a comma-separated string is checked like any other.
   const list = listOrigins(o.origins);
-  const from = sources.origins === 'default' ? 'the default' : `set in ${sources.origins}`;
+  const from = sources.origins === 'default' ? 'default' : `set in ${sourceLabel(sources.origins, places.root)}`;
   list.forEach((spec, index) => {
     const option = Array.isArray(o.origins) || list.length > 1 ? `origins[${index}]` : 'origins';
     const memo = findingsOf(c, spec);
@@ -287,8 +287,13 @@ export function checkSafety(o: ResolvedCorsOptions, sources: OptionSources, wher
     }
     for (const f of findings) {
       const optIn = SAFETY_OPT_INS[f.rule];
+      // Reported where the keys that make the finding were written (the opt-in too, for a
+      // warning), so one forRoot entry inherited by many routes is one line.
+      const grant = f.rule.includes('private-network') ? 'allowPrivateNetwork' : 'supportsCredentials';
+      const accepted = o[optIn] === true;
+      const where = locate(places, sources, accepted ? ['origins', grant, optIn] : ['origins', grant]);
       const head = `${where}: ${option} = ${describeValue(spec)} (${from})`;
-      if (o[optIn] === true) {
+      if (accepted) {
         c.warn(`${head} ${f.why}; allowed by ${optIn}: true (rule "${f.rule}")`);
         continue;
       }
@@ -300,7 +305,7 @@ export function checkSafety(o: ResolvedCorsOptions, sources: OptionSources, wher
     if (o.supportsCredentials !== true && typeof spec === 'string' && spec.includes('*') && spec !== '*') {
       const pattern = parseOriginPattern(spec);
       if (typeof pattern !== 'string' && pattern.anySubdomain && isPublicSuffix(pattern.host)) {
-        c.warn(`${where}: ${option} = ${describeValue(spec)} (${from}) is a wildcard over the public suffix "${pattern.host}": anyone can register a site under it and read these responses; with supportsCredentials it would be refused (rule "public-suffix-with-credentials")`);
+        c.warn(`${locate(places, sources, ['origins'])}: ${option} = ${describeValue(spec)} (${from}) is a wildcard over the public suffix "${pattern.host}": anyone can register a site under it and read these responses; with supportsCredentials it would be refused (rule "public-suffix-with-credentials")`);
       }
     }
   });

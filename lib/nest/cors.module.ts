@@ -1,6 +1,6 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import type { CorsModuleOptions } from '../core/index.js';
+import { markFromAsync, type CorsModuleOptions } from '../core/index.js';
 import { CORS_MODULE_OPTIONS } from './cors.constants.js';
 import { CorsGateways } from './cors-gateways.js';
 import { CorsHook } from './cors.hook.js';
@@ -47,9 +47,13 @@ export class CorsModule {
   }
 }
 
+// The options a factory returns are marked as forRootAsync's (on a copy), so every start-up
+// message names the call the user wrote, and a factory that returns nothing is refused
+// instead of meaning every default.
 function createAsyncProviders(options: CorsModuleAsyncOptions): Provider[] {
   if (options.useFactory) {
-    return [{ provide: CORS_MODULE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] }];
+    const factory = options.useFactory;
+    return [{ provide: CORS_MODULE_OPTIONS, useFactory: async (...args: unknown[]) => markFromAsync(await factory(...args)), inject: options.inject ?? [] }];
   }
   const factoryClass = options.useClass ?? options.useExisting;
   if (!factoryClass) {
@@ -57,7 +61,7 @@ function createAsyncProviders(options: CorsModuleAsyncOptions): Provider[] {
   }
   const optionsProvider: Provider = {
     provide: CORS_MODULE_OPTIONS,
-    useFactory: (factory: CorsOptionsFactory) => factory.createCorsOptions(),
+    useFactory: async (factory: CorsOptionsFactory) => markFromAsync(await factory.createCorsOptions()),
     inject: [factoryClass],
   };
   return options.useClass ? [optionsProvider, { provide: options.useClass, useClass: options.useClass }] : [optionsProvider];

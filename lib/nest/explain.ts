@@ -1,4 +1,4 @@
-import type { CorsPolicy, OptionSource, Refusal } from '../core/index.js';
+import type { CorsPolicy, OptionSource, Refusal, RootLabel } from '../core/index.js';
 import type { CorsRefusal } from './cors-engine.js';
 
 const MAX_LOGGED_LENGTH = 200;
@@ -19,19 +19,22 @@ export function escapeForLog(value: string): string {
   });
 }
 
-/** Where an option's value was written, in the words of the README. */
-export function describeSource(source: OptionSource): string {
+/**
+ * Where an option's value was written, in the words of the README: `default` for a value the
+ * user never wrote, and the forRoot level as the call that wrote it (`root`).
+ */
+export function describeSource(source: OptionSource, root: RootLabel = 'forRoot'): string {
   if (source === 'handler' || source === 'controller' || source === 'gateway') return `${source} @CrossOrigin`;
   if (source === 'resource') return 'resources entry';
   if (source === 'default') return 'default';
-  if (source === 'forRoot') return 'forRoot';
+  if (source === 'forRoot') return root;
   return `policy ${JSON.stringify(source.slice('policy:'.length))}`;
 }
 
 /** Why a decision was refused, naming the policy and where its option was written. */
 function describeRefusal(r: Pick<CorsRefusal, 'policy' | 'policyLabel' | 'refusal'>): string {
   const from = (key: 'origins' | 'methods' | 'allowHeaders') =>
-    r.policy ? `${r.policyLabel} (${describeSource(r.policy.sources[key])})` : r.policyLabel;
+    r.policy ? `${r.policyLabel} (${describeSource(r.policy.sources[key], r.policy.root)})` : r.policyLabel;
   switch (r.refusal.kind) {
     case 'origin':
       return `origin ${escapeForLog(r.refusal.origin)} not in origins of ${from('origins')}`;

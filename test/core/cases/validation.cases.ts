@@ -64,6 +64,16 @@ export const INVALID_CASES: readonly InvalidCase[] = [
   { desc: 'originTimeout as a string', options: { originTimeout: '5000' }, want: [{ option: 'originTimeout', reason: 'invalid' }] },
   { desc: 'originTimeout inside a policy (forRoot only)', options: { policies: { p: { originTimeout: 50 } } }, want: [{ option: 'originTimeout', reason: 'invalid' }] },
   { desc: 'originTimeout inside a resource (forRoot only)', options: { resources: { '/api/*': { originTimeout: 50 } } }, want: [{ option: 'originTimeout', reason: 'invalid' }] },
+  // An origins key written but empty, as an unset environment variable gives it: every origin
+  // would be allowed if it inherited the default '*'.
+  { desc: 'origins present but undefined', options: { origins: undefined }, want: [{ option: 'origins', reason: 'missing' }] },
+  { desc: 'origins null', options: { origins: null }, want: [{ option: 'origins', reason: 'missing' }] },
+  { desc: 'origins an empty string', options: { origins: '' }, want: [{ option: 'origins', reason: 'missing' }] },
+  { desc: 'origins a blank string', options: { origins: '  ' }, want: [{ option: 'origins', reason: 'missing' }] },
+  { desc: 'origins undefined with credentials: only the missing origins', options: { origins: undefined, supportsCredentials: true }, want: [{ option: 'origins', reason: 'missing' }] },
+  { desc: 'an undefined entry in an origins list', options: { origins: ['https://a.example', undefined] }, want: [{ option: 'origins[1]', reason: 'missing' }] },
+  { desc: 'origins undefined in a resources entry', options: { resources: { '/api/*': { origins: undefined } } }, want: [{ option: 'origins', reason: 'missing' }] },
+  { desc: 'origins undefined in a named policy', options: { policies: { partners: { origins: undefined, maxAge: 60 } } }, want: [{ option: 'origins', reason: 'missing' }] },
   // Origin entries no browser's Origin can equal (one row per kind, from canonical.cases.ts).
   ...UNREACHABLE_ORIGINS.map((u) => ({ desc: `origin entry: ${u.desc}`, options: { origins: [u.input] }, want: [{ option: 'origins[0]', reason: 'invalid' as const }] })),
   { desc: 'an unreachable origin inside a comma-separated list', options: { origins: 'https://ok.example, https://a.example:443' }, want: [{ option: 'origins', reason: 'invalid' }] },
@@ -119,6 +129,7 @@ export const VALID_CASES: readonly { desc: string; options: CorsModuleOptions }[
   { desc: 'comma-separated origins, as an environment variable gives them', options: { origins: 'https://a.example, https://*.b.example ,http://localhost:*' } },
   { desc: 'comma-separated origins with empty elements', options: { origins: 'https://a.example,,https://b.example,' } },
   { desc: 'comma-separated origins inside an array, with credentials', options: { origins: [/^https:\/\/x\.example$/, 'https://a.example,https://b.example'], supportsCredentials: true } },
+  { desc: 'other keys present but undefined keep their defaults (spread options)', options: { origins: 'https://a.example', methods: undefined, allowHeaders: undefined, maxAge: undefined, supportsCredentials: undefined, resources: undefined, policies: undefined } },
   { desc: 'maxAge 86400, the longest a browser keeps a preflight', options: { maxAge: 86_400 } },
   { desc: 'allowHeaders naming headers a page may set', options: { allowHeaders: ['Authorization', 'Content-Type', 'X-Requested-With', 'Accept', 'Cookie-Consent', 'Secret'] } },
   { desc: 'exposeHeaders naming ordinary response headers', options: { exposeHeaders: ['Content-Disposition', 'X-Total', 'Retry-After', 'ETag'] } },
