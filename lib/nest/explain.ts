@@ -35,14 +35,17 @@ export function describeSource(source: OptionSource, root: RootLabel = 'forRoot'
 function describeRefusal(r: Pick<CorsRefusal, 'policy' | 'policyLabel' | 'refusal'>): string {
   const from = (key: 'origins' | 'methods' | 'allowHeaders') =>
     r.policy ? `${r.policyLabel} (${describeSource(r.policy.sources[key], r.policy.root)})` : r.policyLabel;
+  // The cachedOrigins key the origin was looked up under (a tenant): computed from the
+  // request by the user's function, so escaped like request data.
+  const key = (k: string | undefined) => (k === undefined ? '' : ` (cachedOrigins key "${escapeForLog(k)}")`);
   switch (r.refusal.kind) {
     case 'origin':
-      return `origin ${escapeForLog(r.refusal.origin)} not in origins of ${from('origins')}`;
+      return `origin ${escapeForLog(r.refusal.origin)} not in origins of ${from('origins')}${key(r.refusal.key)}`;
     case 'origin-timeout':
-      return `origin decision timed out after ${r.refusal.timeout} ms (originTimeout) in origins of ${from('origins')}`;
+      return `origin decision timed out after ${r.refusal.timeout} ms (originTimeout) in origins of ${from('origins')}${key(r.refusal.key)}`;
     case 'origin-error':
       // The message is the predicate's, which may quote the Origin: escaped like request data.
-      return `origin predicate failed in origins of ${from('origins')}: ${escapeForLog(r.refusal.message) || '(no message)'}`;
+      return `origin predicate failed in origins of ${from('origins')}${key(r.refusal.key)}: ${escapeForLog(r.refusal.message) || '(no message)'}`;
     case 'method':
       return `method ${escapeForLog(r.refusal.method)} not in methods of ${from('methods')}`;
     case 'header':
@@ -62,7 +65,7 @@ export function formatRefusal(r: CorsRefusal): string {
   return `CORS refused ${what}: ${describeRefusal(r)}`;
 }
 
-/** One refused request to a gateway's socket server (SPEC §8), for explain mode. */
+/** One refused request to a gateway's socket server (README "WebSockets"), for explain mode. */
 export interface GatewayRefusal {
   readonly kind: 'upgrade' | 'polling' | 'preflight';
   /** 403 for a refused Origin; 204 for a preflight from an allowed one that lacks what it asked for. */
