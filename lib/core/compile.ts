@@ -44,7 +44,7 @@ export interface CorsPolicy {
   readonly anyMethod: boolean;
   /** Send `ACAO: *` for every allowed origin (`origins: '*'` with `sendWildcard`). */
   readonly wildcard: boolean;
-  /** Whether responses get `Vary: Origin` (SPEC §4: whenever they depend on the Origin). */
+  /** Whether responses get `Vary: Origin` (whenever they depend on the Origin: README "Origins and Vary"). */
   readonly varyOrigin: boolean;
   /** ACAO for requests without Origin (`alwaysSend`), or `null` for none. */
   readonly noOriginAcao: string | null;
@@ -183,7 +183,7 @@ function checkOrigins(value: unknown, where: string, c: IssueCollector): void {
   if (Array.isArray(value) && list.length === 0) {
     issue(c, where, 'origins', value, 'invalid', 'is an empty list: no origin could ever be allowed (use @CrossOrigin(false) to turn CORS off)');
   }
-  // A string holding commas is a list (SPEC §2): each element is checked, and named, alone.
+  // A string holding commas is a list (README "Options", `origins`): each element is checked, and named, alone.
   const entries = list.flatMap((item, index) => {
     const option = Array.isArray(value) ? `origins[${index}]` : 'origins';
     if (typeof item !== 'string' || !item.includes(',')) return [{ spec: item as unknown, option, suffix: '' }];
@@ -378,7 +378,7 @@ export function compilePolicy(merged: MergedOptions, placement: string | PolicyP
     anyMethod,
     wildcard,
     // Even with "*" for every allowed origin, "null" and malformed Origins get nothing, so
-    // every response depends on the Origin (SPEC §4); Fetch's no-Vary advice for a constant
+    // every response depends on the Origin (README "Origins and Vary"); Fetch's no-Vary advice for a constant
     // "*" does not apply.
     varyOrigin: o.varyHeader,
     noOriginAcao,

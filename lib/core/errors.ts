@@ -12,7 +12,7 @@ import type { SafetyOptIn, SafetyRule } from './safety.js';
  * - `incompatible`: fine alone, unsafe or meaningless together with another option;
  * - `unknown-option`: a key no level takes;
  * - `unknown-policy`: `@CrossOrigin('name')` naming no policy;
- * - `unsafe`: leaks credentials or the private network (SPEC §6 safety rules); the issue's
+ * - `unsafe`: leaks credentials or the private network (README "Safety checks"); the issue's
  *   `rule` names the rule and `optIn` the `dangerously…` option that accepts the risk;
  * - `misplaced`: `@CrossOrigin` where it can have no effect (a GraphQL resolver, a provider);
  * - `conflict`: a second CORS layer (`app.enableCors()`, `NestFactory.create(…, { cors })`).

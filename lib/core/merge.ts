@@ -19,7 +19,7 @@ export interface MergedOptions {
 }
 
 /**
- * Merges key by key, later layers winning (SPEC §3 rule 1): a key set lower down replaces the
+ * Merges key by key, later layers winning (README "Which options apply", rule 1): a key set lower down replaces the
  * whole value above it, arrays included (never a union, unlike Spring). A key present but
  * `undefined` inherits, as Flask-CORS skips `None`.
  */

@@ -14,7 +14,7 @@ export type HeaderSpec = string | RegExp;
 
 /**
  * The CORS options of one policy. Names are the camelCase of Flask-CORS's, with its defaults.
- * Every key is optional; a key left `undefined` inherits from the level above (SPEC §3).
+ * Every key is optional; a key left `undefined` inherits from the level above (README "Which options apply").
  */
 export interface CorsOptions {
   /**
@@ -141,7 +141,7 @@ export interface ResolvedCorsOptions {
 
 /**
  * Flask-CORS's defaults (`DEFAULT_OPTIONS` in flask_cors/core.py), in this library's names, and
- * the safety opt-ins of SPEC §6 (Flask-CORS has no such rules), all off.
+ * the safety opt-ins of README "Safety checks" (Flask-CORS has no such rules), all off.
  */
 export const DEFAULT_OPTIONS: ResolvedCorsOptions = Object.freeze({
   origins: '*',

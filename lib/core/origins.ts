@@ -179,7 +179,7 @@ export function isWellFormedOrigin(origin: string): boolean {
 /**
  * The elements of a comma-separated `origins` string (`'https://a.example, https://b.example'`,
  * as environment variables give it), trimmed, empty ones dropped. No serialized origin, pattern
- * or `*` contains a comma (SPEC §2), so a comma always separates.
+ * or `*` contains a comma (README "Options", `origins`), so a comma always separates.
  */
 export function splitOriginList(value: string): string[] {
   const out: string[] = [];

@@ -13,7 +13,7 @@ export type RoutePolicy =
   | { readonly kind: 'policy'; readonly policy: CorsPolicy; readonly label: string }
   /** `@CrossOrigin(false)`: no CORS headers at all. */
   | { readonly kind: 'disabled'; readonly label: string }
-  /** No decorator anywhere: the matching `resources` entry decides, per path (SPEC §3 rule 2). */
+  /** No decorator anywhere: the matching `resources` entry decides, per path (README "Which options apply", rule 2). */
   | { readonly kind: 'resources'; readonly label: string };
 
 function stripModuleKeys(options: CorsModuleOptions): CorsOptions {
@@ -200,7 +200,7 @@ export class PolicySet {
   }
 
   /**
-   * The policy of one handler (SPEC §3 rule 1): defaults < forRoot < controller < handler, key
+   * The policy of one handler (README "Which options apply", rule 1): defaults < forRoot < controller < handler, key
    * by key; a named policy stands in for the options at its level; `false` at either level
    * turns CORS off, unless the handler sets options over a controller's `false`.
    * Compiled once per distinct pair of decorator values.
@@ -239,7 +239,7 @@ export class PolicySet {
   }
 
   /**
-   * The policy of a WebSocket gateway (SPEC §8): defaults < forRoot < the gateway's
+   * The policy of a WebSocket gateway (README "WebSockets"): defaults < forRoot < the gateway's
    * `@CrossOrigin`, key by key, as a controller's; a named policy stands in for the options.
    * `null` for `undefined`, `false` or a value that was reported as an issue.
    */

@@ -5,7 +5,7 @@ import type { OriginSpec, ResolvedCorsOptions } from './options.js';
 import { isOriginAllowed } from './origin-decision.js';
 import { compileOrigins, listOrigins, parseOrigin, parseOriginPattern, type OriginPattern } from './origins.js';
 
-// SPEC §6, "Configurations that leak credentials are refused": rules that catch what `'*'` with
+// README "Safety checks": configurations that leak credentials are refused, by rules that catch what `'*'` with
 // credentials would do, however it is spelled. Each has one `dangerously…` opt-in; an opt-in in
 // use, and a public-suffix wildcard without credentials, become start-up warnings instead.
 
@@ -45,7 +45,7 @@ const PROBE_LABELS: readonly string[] = [
 /**
  * Origins no configuration means to admit: reserved names (RFC 2606 `.invalid`, `.example`),
  * documentation addresses (RFC 5737, RFC 3849), both schemes, with and without a port, and the
- * fixed names of SPEC §6. A matcher admitting one admits origins nobody listed: it reflects
+ * fixed names `nco-probe.invalid` and `nco-probe.example`. A matcher admitting one admits origins nobody listed: it reflects
  * anyone, like `'*'`.
  */
 export const ARBITRARY_PROBES: readonly string[] = Object.freeze([

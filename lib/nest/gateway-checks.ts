@@ -12,7 +12,7 @@ import { applyHeaders, endPreflight } from './platform/node-response.js';
 export interface GatewayReporting {
   readonly onRefusal: ((refusal: GatewayRefusal) => void) | null;
   readonly onError: (error: unknown) => void;
-  /** The module's `originTimeout`: how long an async origin decision may take (SPEC §7). */
+  /** The module's `originTimeout`: how long an async origin decision may take (README "Faults"). */
   readonly originTimeout: number;
 }
 
@@ -47,7 +47,7 @@ function refusePolling(res: ServerResponse, vary: boolean): void {
     return;
   }
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  // The answer depends on the Origin, so a shared cache must not reuse it for another (SPEC §4).
+  // The answer depends on the Origin, so a shared cache must not reuse it for another (README "Origins and Vary").
   if (vary) headers[VARY] = appendVary(res.getHeader(VARY) as string | undefined, 'Origin');
   res.writeHead(403, headers);
   res.end(FORBIDDEN_BODY);
