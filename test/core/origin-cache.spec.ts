@@ -307,6 +307,26 @@ describe('cachedOrigins per tenant: the key option (issue 17)', () => {
     expect(p.size).toBe(2);
   });
 
+  it('keeps each (key, origin) answer for its own ttl (fake clock)', () => {
+    const c = clock();
+    const { p, calls } = tenantCache({ now: c.now });
+    p('https://shared.test', { tenant: 'a' });
+    c.advance(30_000);
+    p('https://shared.test', { tenant: 'b' });
+    c.advance(30_000); // a's answer is 60 s old: expired; b's is 30 s old: kept
+    p('https://shared.test', { tenant: 'a' });
+    p('https://shared.test', { tenant: 'b' });
+    expect(calls.map(([, , k]) => k)).toEqual(['a', 'b', 'a']);
+  });
+
+  it('gives the key function the normalised origin and the request', () => {
+    const seen: unknown[] = [];
+    const req = { tenant: 'a' };
+    const p = cachedOrigins(() => true, { ttl: 1000, key: (origin, request) => (seen.push(origin, request), 'a') });
+    p('HTTPS://Shared.TEST', req);
+    expect(seen).toEqual(['https://shared.test', req]);
+  });
+
   it('names the key of a refusal, for explain mode', () => {
     const { p } = tenantCache();
     expect(checkOrigin(compileOrigins([p]), 'https://shared.test', { tenant: 'b' })).toEqual({ kind: 'origin', origin: 'https://shared.test', key: 'b' });
