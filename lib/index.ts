@@ -1,4 +1,4 @@
-// The public API of nest-cross-origin. Anything not exported here may change.
+// The public API of nest-cross-origin (README "Quick start", "Options"). Anything not exported here may change.
 export { CorsModule } from './nest/cors.module.js';
 export { CrossOrigin, type CrossOriginValue } from './nest/cross-origin.decorator.js';
 export { CorsGuard, CorsInterceptor } from './nest/cors.enhancers.js';
@@ -14,6 +14,7 @@ export {
   cachedOrigins,
   type CachedOriginPredicate,
   type CachedOriginsOptions,
+  type OriginLookup,
   type CorsConfigIssue,
   type CorsConfigIssueReason,
   type CorsModuleOptions,
@@ -25,6 +26,7 @@ export {
   type OriginSpec,
   type ResolvedCorsOptions,
   type ResourcesOption,
+  type RootLabel,
   type SafetyOptIn,
   type SafetyRule,
 } from './core/index.js';

@@ -1,7 +1,29 @@
+import { unreachableOrigin } from './canonical.js';
 import { describeValue, type CorsConfigIssueReason, type IssueCollector } from './errors.js';
-import { ACAC, ACAM, ACEH, ACMA, compileHeaderMatcher, type HeaderMatcher } from './headers.js';
-import type { MergedOptions } from './merge.js';
-import { MODULE_ONLY_KEYS, POLICY_KEYS, type HeaderSpec, type OriginSpec, type ResolvedCorsOptions } from './options.js';
+import {
+  ACAC,
+  ACAM,
+  ACEH,
+  ACMA,
+  compileHeaderMatcher,
+  CORS_REQUEST_HEADERS,
+  CORS_RESPONSE_HEADERS,
+  FORBIDDEN_REQUEST_HEADER_PREFIXES,
+  FORBIDDEN_REQUEST_HEADERS,
+  FORBIDDEN_RESPONSE_HEADERS,
+  type HeaderMatcher,
+} from './headers.js';
+import { locate, placesAt, type MergedOptions, type PolicyPlaces, type RootLabel } from './merge.js';
+import {
+  CHROMIUM_MAX_AGE,
+  MAX_MAX_AGE,
+  MODULE_ONLY_KEYS,
+  POLICY_KEYS,
+  WEBKIT_MAX_AGE,
+  type HeaderSpec,
+  type OriginSpec,
+  type ResolvedCorsOptions,
+} from './options.js';
 import { compileOrigins, listOrigins, parseOrigin, parseOriginPattern, splitOriginList, type OriginMatcher } from './origins.js';
 import { checkSafety, SAFETY_OPT_INS } from './safety.js';
 import { FORBIDDEN_METHODS, isToken } from './tokens.js';
@@ -18,9 +40,11 @@ export interface CorsPolicy {
   readonly allowHeaders: HeaderMatcher;
   /** Allowed methods, upper-cased, for the exact ACRM check. */
   readonly methods: ReadonlySet<string>;
+  /** `'*'` is in `methods`: every method passes, and preflights answer `ACAM: *` (Fetch's wildcard). */
+  readonly anyMethod: boolean;
   /** Send `ACAO: *` for every allowed origin (`origins: '*'` with `sendWildcard`). */
   readonly wildcard: boolean;
-  /** Whether responses get `Vary: Origin` (SPEC §4: whenever they depend on the Origin). */
+  /** Whether responses get `Vary: Origin` (whenever they depend on the Origin: README "Origins and Vary"). */
   readonly varyOrigin: boolean;
   /** ACAO for requests without Origin (`alwaysSend`), or `null` for none. */
   readonly noOriginAcao: string | null;
@@ -30,9 +54,14 @@ export interface CorsPolicy {
   readonly preflightHeaders: readonly HeaderPair[];
   readonly allowPrivateNetwork: boolean;
   readonly automaticOptions: boolean;
-  /** The merged options, kept for introspection; never read per request. */
+  /**
+   * The merged options, kept for introspection; never read per request. `origins` written as
+   * a comma-separated string is kept as the list it stands for.
+   */
   readonly options: ResolvedCorsOptions;
   readonly sources: MergedOptions['sources'];
+  /** Which call wrote the forRoot level, so explanations name it as the user wrote it. */
+  readonly root: RootLabel;
 }
 
 const ALIASES: Readonly<Record<string, string>> = {
@@ -100,7 +129,12 @@ export function checkOptions(
     const hint = ALIASES[key] ? ` (did you mean "${ALIASES[key]}"?)` : '';
     issue(c, where, key, record[key], 'unknown-option', `is not a nest-cross-origin option${hint}`);
   }
-  if (record.origins !== undefined) checkOrigins(record.origins, where, c);
+  // Spreading options leaves keys present with `undefined`, which inherit (Flask-CORS skips
+  // None); but an `origins` key written and left empty almost always is an unset environment
+  // variable, and inheriting would mean the default '*': every origin echoed. Fail closed.
+  if (Object.prototype.hasOwnProperty.call(record, 'origins') && isEmptyValue(record.origins)) {
+    issue(c, where, 'origins', record.origins, 'missing', missingDetail(record.origins, 'the default "*" would allow every origin'));
+  } else if (record.origins !== undefined) checkOrigins(record.origins, where, c);
   if (record.methods !== undefined) checkMethods(record.methods, where, c);
   if (record.allowHeaders !== undefined) checkHeaderList(record.allowHeaders, 'allowHeaders', where, c, true);
   if (record.exposeHeaders !== undefined) checkHeaderList(record.exposeHeaders, 'exposeHeaders', where, c, false);
@@ -111,7 +145,37 @@ export function checkOptions(
   const maxAge = record.maxAge;
   if (maxAge !== undefined && !(typeof maxAge === 'number' && Number.isSafeInteger(maxAge) && maxAge >= 0)) {
     issue(c, where, 'maxAge', maxAge, 'invalid', 'must be a whole number of seconds, 0 or more');
+  } else if (typeof maxAge === 'number') {
+    checkMaxAge(maxAge, where, c);
   }
+}
+
+/**
+ * Browsers cap how long they keep a preflight: over 86400 s no browser honours the value, so
+ * it is refused; over Chromium's and WebKit's caps it is cut short in those browsers, which
+ * is harmless but surprising, so explain mode says so.
+ */
+function checkMaxAge(maxAge: number, where: string, c: IssueCollector): void {
+  if (maxAge > MAX_MAX_AGE) {
+    issue(c, where, 'maxAge', maxAge, 'invalid',
+      `is over ${MAX_MAX_AGE} seconds (24 hours), longer than any browser keeps a preflight (Firefox ${MAX_MAX_AGE}, Chromium ${CHROMIUM_MAX_AGE}, WebKit ${WEBKIT_MAX_AGE}): write ${MAX_MAX_AGE} or less`);
+  } else if (maxAge > CHROMIUM_MAX_AGE) {
+    c.warn(`${where}: maxAge = ${maxAge} is over ${CHROMIUM_MAX_AGE} s and ${WEBKIT_MAX_AGE} s: Chromium keeps a preflight at most ${CHROMIUM_MAX_AGE} s and WebKit (Safari) at most ${WEBKIT_MAX_AGE} s, so those browsers ask again sooner than it says`);
+  } else if (maxAge > WEBKIT_MAX_AGE) {
+    c.warn(`${where}: maxAge = ${maxAge} is over ${WEBKIT_MAX_AGE} s: WebKit (Safari) keeps a preflight at most ${WEBKIT_MAX_AGE} s, so it asks again sooner than it says`);
+  }
+}
+
+/** `undefined`, `null` or a blank string: what configuration gives for a variable not set. */
+function isEmptyValue(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
+/** The sentence for an `origins` value (or entry) that is empty, naming the likely cause. */
+function missingDetail(value: unknown, consequence: string): string {
+  const what = value === undefined ? 'undefined' : value === null ? 'null' : 'an empty string';
+  return `is ${what}, so ${consequence}: is it read from an environment variable that is not set (config.get('CORS_ORIGINS'))? ` +
+    'Set the variable, or read it with ConfigService.getOrThrow() so a missing one fails loudly; to allow every origin on purpose, write origins: "*"';
 }
 
 function checkOrigins(value: unknown, where: string, c: IssueCollector): void {
@@ -119,7 +183,7 @@ function checkOrigins(value: unknown, where: string, c: IssueCollector): void {
   if (Array.isArray(value) && list.length === 0) {
     issue(c, where, 'origins', value, 'invalid', 'is an empty list: no origin could ever be allowed (use @CrossOrigin(false) to turn CORS off)');
   }
-  // A string holding commas is a list (SPEC §2): each element is checked, and named, alone.
+  // A string holding commas is a list (README "Options", `origins`): each element is checked, and named, alone.
   const entries = list.flatMap((item, index) => {
     const option = Array.isArray(value) ? `origins[${index}]` : 'origins';
     if (typeof item !== 'string' || !item.includes(',')) return [{ spec: item as unknown, option, suffix: '' }];
@@ -129,6 +193,10 @@ function checkOrigins(value: unknown, where: string, c: IssueCollector): void {
   });
   entries.forEach(({ spec, option, suffix }) => {
     if (typeof spec === 'function' || spec instanceof RegExp) return;
+    if (isEmptyValue(spec)) {
+      issue(c, where, option, spec, 'missing', missingDetail(spec, 'this entry allows nothing'));
+      return;
+    }
     if (typeof spec !== 'string') {
       issue(c, where, option, spec, 'invalid', 'must be a string, a RegExp or a predicate function');
       return;
@@ -137,6 +205,7 @@ function checkOrigins(value: unknown, where: string, c: IssueCollector): void {
     if (spec.includes('*')) {
       const p = parseOriginPattern(spec);
       if (typeof p === 'string') issue(c, where, option, spec, 'invalid', `is not a valid wildcard pattern: it ${p}${suffix}`);
+      else checkReachable(spec, option, suffix, where, c);
       return;
     }
     if (parseOrigin(spec) === null) {
@@ -146,7 +215,19 @@ function checkOrigins(value: unknown, where: string, c: IssueCollector): void {
           ? 'has a path, query, fragment or trailing slash: an origin is only scheme://host[:port]'
           : 'is not a valid origin (scheme://host[:port]); use a RegExp for anything else';
       issue(c, where, option, spec, 'invalid', detail + suffix);
+      return;
     }
+    checkReachable(spec, option, suffix, where, c);
+  });
+}
+
+/** An origin or pattern that parses, but that no browser's Origin can ever equal. */
+function checkReachable(spec: string, option: string, suffix: string, where: string, c: IssueCollector): void {
+  const problem = unreachableOrigin(spec);
+  if (problem === null) return;
+  c.add({
+    where, option, value: spec, reason: 'invalid', detail: problem.detail + suffix,
+    ...(problem.canonical !== undefined ? { canonical: problem.canonical } : {}),
   });
 }
 
@@ -180,9 +261,43 @@ function checkHeaderList(value: unknown, option: string, where: string, c: Issue
       const name = part.trim();
       if (name !== '*' && !isToken(name)) {
         issue(c, where, label, spec, 'invalid', `${describeValue(name)} is not a valid header name`);
+      } else if (name !== '*') {
+        const problem = option === 'allowHeaders' ? requestHeaderProblem(name) : responseHeaderProblem(name);
+        if (problem) issue(c, where, label, spec, problem[0], problem[1]);
       }
     }
   });
+}
+
+/**
+ * Why a request-header name has no place in `allowHeaders`: a page can never set it (Fetch's
+ * forbidden request-header names), or the browser sends it for CORS itself, so no preflight
+ * ever asks for it. Listing it allows nothing and suggests something it does not do.
+ */
+function requestHeaderProblem(name: string): [CorsConfigIssueReason, string] | null {
+  const lower = name.toLowerCase();
+  const cors = CORS_REQUEST_HEADERS.has(lower) ? ', and a header of the CORS protocol that the browser sends itself' : '';
+  if (FORBIDDEN_REQUEST_HEADERS.has(lower) || FORBIDDEN_REQUEST_HEADER_PREFIXES.some((p) => lower.startsWith(p))) {
+    const cookie = lower === 'cookie' || lower === 'cookie2' ? '; cookies are sent with credentials: set supportsCredentials' : '';
+    return ['forbidden', `${name} is a forbidden request-header name (Fetch standard)${cors}: a page can never set it, so no preflight asks for it; remove it${cookie}`];
+  }
+  if (cors) return ['prohibited', `${name} is a header of the CORS protocol that the browser sends itself: no preflight asks for it; remove it`];
+  return null;
+}
+
+/**
+ * Why a response-header name has no place in `exposeHeaders`: browsers never expose it
+ * (`Set-Cookie`, `Set-Cookie2`), or it speaks to the browser's CORS check, not to scripts.
+ */
+function responseHeaderProblem(name: string): [CorsConfigIssueReason, string] | null {
+  const lower = name.toLowerCase();
+  if (FORBIDDEN_RESPONSE_HEADERS.has(lower)) {
+    return ['forbidden', `${name} is a forbidden response-header name (Fetch standard): browsers never let a script read it, whatever the server says; remove it`];
+  }
+  if (CORS_RESPONSE_HEADERS.has(lower)) {
+    return ['prohibited', `${name} is a CORS response header, which the library writes for the browser's CORS check: exposing it to scripts is a mistake (did you mean another option?); remove it`];
+  }
+  return null;
 }
 
 function namesOf(value: string | readonly string[] | undefined): string[] {
@@ -202,25 +317,38 @@ function namesOf(value: string | readonly string[] | undefined): string[] {
  */
 const ORIGIN_MATCHERS = new WeakMap<object, OriginMatcher>();
 
-export function compilePolicy(merged: MergedOptions, where: string, c: IssueCollector): CorsPolicy | null {
+export function compilePolicy(merged: MergedOptions, placement: string | PolicyPlaces, c: IssueCollector): CorsPolicy | null {
   const o = merged.options;
+  const places = typeof placement === 'string' ? placesAt(placement) : placement;
+  // A problem of a combination is reported where its keys were written (the deepest of
+  // them), so routes inheriting one forRoot mistake report it once.
+  const at = (...keys: (keyof ResolvedCorsOptions)[]) => locate(places, merged.sources, keys);
   const originSpecs = listOrigins(o.origins);
   const anyOrigin = originSpecs.some((s) => s === '*');
   if (o.supportsCredentials === true && anyOrigin) {
-    issue(c, where, 'supportsCredentials', true, 'incompatible',
-      'cannot be combined with origins "*": browsers refuse credentials with ACAO "*", and echoing any origin with credentials lets every site read authenticated responses. List the origins, use a pattern such as "https://*.example.com", a RegExp or a predicate');
+    const star = merged.sources.origins === 'default' ? 'origins "*" (default)' : 'origins "*"';
+    issue(c, at('supportsCredentials', 'origins'), 'supportsCredentials', true, 'incompatible',
+      `cannot be combined with ${star}: browsers refuse credentials with ACAO "*", and echoing any origin with credentials lets every site read authenticated responses. List the origins, use a pattern such as "https://*.example.com", a RegExp or a predicate`);
   }
   const expose = namesOf(o.exposeHeaders);
   if (o.supportsCredentials === true && expose.includes('*')) {
-    issue(c, where, 'exposeHeaders', o.exposeHeaders, 'incompatible',
+    issue(c, at('supportsCredentials', 'exposeHeaders'), 'exposeHeaders', o.exposeHeaders, 'incompatible',
       '"*" exposes nothing to credentialed requests (Fetch standard): list the header names');
   }
-  checkSafety(o, merged.sources, where, c);
+  if (o.supportsCredentials === true && namesOf(o.methods).includes('*')) {
+    issue(c, at('supportsCredentials', 'methods'), 'methods', o.methods, 'incompatible',
+      '"*" is a wildcard only for requests without credentials: with credentials a browser reads Access-Control-Allow-Methods "*" as a method named "*", so every preflighted method would be refused. List the methods');
+  }
+  checkSafety(o, merged.sources, places, c);
   // With any issue the app will not start: nothing is compiled from options not known good.
   if (c.issues.length > 0) return null;
 
   const methods = namesOf(o.methods).map((m) => m.toUpperCase());
-  const uniqueMethods = [...new Set(methods)];
+  // '*' is Fetch's wildcard in ACAM (without credentials, refused above): a browser that reads
+  // it lets any method through and caches that, so the library must let any method through
+  // too, and sends '*' alone: listing methods beside it would say nothing more.
+  const anyMethod = methods.includes('*');
+  const uniqueMethods = anyMethod ? ['*'] : [...new Set(methods)];
   const allowHeaders: HeaderSpec[] = asList<HeaderSpec>(o.allowHeaders).flatMap((s): HeaderSpec[] =>
     typeof s === 'string' ? s.split(',').map((p) => p.trim()).filter(Boolean) : [s],
   );
@@ -247,9 +375,10 @@ export function compilePolicy(merged: MergedOptions, where: string, c: IssueColl
     origins,
     allowHeaders: compileHeaderMatcher(allowHeaders),
     methods: new Set(uniqueMethods),
+    anyMethod,
     wildcard,
     // Even with "*" for every allowed origin, "null" and malformed Origins get nothing, so
-    // every response depends on the Origin (SPEC §4); Fetch's no-Vary advice for a constant
+    // every response depends on the Origin (README "Origins and Vary"); Fetch's no-Vary advice for a constant
     // "*" does not apply.
     varyOrigin: o.varyHeader,
     noOriginAcao,
@@ -257,7 +386,12 @@ export function compilePolicy(merged: MergedOptions, where: string, c: IssueColl
     preflightHeaders: Object.freeze(preflightHeaders.map((h) => Object.freeze(h) as HeaderPair)),
     allowPrivateNetwork: o.allowPrivateNetwork,
     automaticOptions: o.automaticOptions,
-    options: o,
+    // A comma-separated string is shown as the list it stands for (CorsService.policyFor(),
+    // the start-up table), so what was read from an environment variable can be checked.
+    options: asList(o.origins).some((spec) => typeof spec === 'string' && spec.includes(','))
+      ? Object.freeze({ ...o, origins: Object.freeze(originSpecs) })
+      : o,
     sources: merged.sources,
+    root: places.root,
   });
 }

@@ -10,7 +10,7 @@ const PNA_FALSE: HeaderPair = Object.freeze([ACAPN, 'false'] as const);
 
 /** Why a CORS request did not get everything it asked for. */
 export type Refusal =
-  /** The origin is not admitted, or its predicate failed or timed out (SPEC §7). */
+  /** The origin is not admitted, or its predicate failed or timed out (README "Faults"). */
   | OriginRefusal
   | { readonly kind: 'method'; readonly method: string }
   | { readonly kind: 'header'; readonly header: string }
@@ -64,7 +64,7 @@ export interface PreflightOutcome {
  * Headers for a preflight (OPTIONS + Origin + ACRM), answered 204 by the caller. `allowed` is
  * the result of the origin check, as for {@link actualResponseHeaders}; a refusal given there
  * is the outcome's refusal, so its reason reaches explain mode. ACRM must be
- * one of the policy's methods exactly, case-sensitively (SPEC §4; Flask-CORS tests a
+ * one of the policy's methods exactly, case-sensitively (README "Preflights"; Flask-CORS tests a
  * substring). A refused method gets no ACAM/ACAH/ACMA; requested headers are echoed only when
  * `allowHeaders` admits them.
  */
@@ -78,7 +78,7 @@ export function preflightResponse(
 ): PreflightOutcome {
   if (allowed !== true) return { headers: NO_HEADERS, refusal: allowed || { kind: 'origin', origin } };
   const headers = allowedOriginHeaders(policy, origin, acrpn);
-  if (!isTokenRange(acrm, 0, acrm.length) || !policy.methods.has(acrm)) {
+  if (!isTokenRange(acrm, 0, acrm.length) || !(policy.anyMethod || policy.methods.has(acrm))) {
     return { headers, refusal: { kind: 'method', method: acrm } };
   }
   const check = checkRequestHeaders(policy.allowHeaders, acrh);
@@ -92,7 +92,7 @@ export function preflightResponse(
   return { headers, refusal };
 }
 
-/** `Vary` of every preflight response: ACAM and ACAH depend on ACRM and ACRH (SPEC §4). */
+/** `Vary` of every preflight response: ACAM and ACAH depend on ACRM and ACRH (README "Preflights"). */
 export const PREFLIGHT_VARY = 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers';
 /** The same when the response answers Private Network Access, which depends on ACRPN too. */
 export const PREFLIGHT_VARY_PNA = `${PREFLIGHT_VARY}, Access-Control-Request-Private-Network`;
@@ -108,16 +108,22 @@ function valueOf(headers: readonly HeaderPair[], name: string): string | undefin
   return undefined;
 }
 
+/**
+ * The names every list allows. A list that is `*` (Fetch's wildcard, only ever sent alone)
+ * allows every name, so it narrows nothing; when all are `*`, so is the answer.
+ */
 function commonNames(lists: readonly string[]): string {
-  const [first, ...rest] = lists.map((l) => l.split(',').map((n) => n.trim()).filter(Boolean));
+  const named = lists.map((l) => l.split(',').map((n) => n.trim()).filter(Boolean)).filter((names) => !names.includes('*'));
+  if (named.length === 0) return '*';
+  const [first, ...rest] = named;
   const others = rest.map((names) => new Set(names.map((n) => n.toUpperCase())));
   return first.filter((n) => others.every((set) => set.has(n.toUpperCase()))).join(', ');
 }
 
 /**
  * One preflight answer for several candidate handlers, when the actual request's version
- * (header, media type, custom) decides between them and a preflight carries none (SPEC §3
- * rule 7): only what every candidate allows. The origin, the method and each requested header
+ * (header, media type, custom) decides between them and a preflight carries none (README
+ * "How the policy is chosen", versioning): only what every candidate allows. The origin, the method and each requested header
  * must pass every candidate; ACAM lists the methods all allow; credentials and PNA only when
  * all grant them; the smallest `maxAge` (an absent one counts as the browsers' 5 s). So the
  * preflight never admits a request the serving handler's policy would refuse.

@@ -2,19 +2,26 @@ import type { SafetyOptIn, SafetyRule } from './safety.js';
 
 /**
  * Why a configuration value was refused:
- * - `invalid`: not of the expected type or syntax;
- * - `forbidden`: a valid token the Fetch standard forbids (CONNECT, TRACE, TRACK);
+ * - `invalid`: not of the expected type or syntax, or a value no browser can ever send or
+ *   honour (an origin spelled otherwise than browsers write it, `maxAge` over 86400);
+ * - `missing`: `origins` written but empty (`undefined`, `null`, `''`), as an unset
+ *   environment variable gives it; leaving it out would mean every origin;
+ * - `forbidden`: a valid token the Fetch standard forbids (methods CONNECT, TRACE, TRACK;
+ *   request headers a page can never set; response headers never exposed, `Set-Cookie`);
+ * - `prohibited`: a header of the CORS protocol itself, which has no place in that option;
  * - `incompatible`: fine alone, unsafe or meaningless together with another option;
  * - `unknown-option`: a key no level takes;
  * - `unknown-policy`: `@CrossOrigin('name')` naming no policy;
- * - `unsafe`: leaks credentials or the private network (SPEC §6 safety rules); the issue's
+ * - `unsafe`: leaks credentials or the private network (README "Safety checks"); the issue's
  *   `rule` names the rule and `optIn` the `dangerously…` option that accepts the risk;
  * - `misplaced`: `@CrossOrigin` where it can have no effect (a GraphQL resolver, a provider);
  * - `conflict`: a second CORS layer (`app.enableCors()`, `NestFactory.create(…, { cors })`).
  */
 export type CorsConfigIssueReason =
   | 'invalid'
+  | 'missing'
   | 'forbidden'
+  | 'prohibited'
   | 'incompatible'
   | 'unknown-option'
   | 'unknown-policy'
@@ -40,6 +47,8 @@ export interface CorsConfigIssue {
   readonly optIn?: SafetyOptIn;
   /** For `unsafe` issues found by probing: the origin no one would list that the matcher admitted. */
   readonly probe?: string;
+  /** For an origin entry browsers never send as written: the spelling they do send. */
+  readonly canonical?: string;
 }
 
 /**

@@ -4,7 +4,7 @@ import { checkOrigin, type OriginRefusal, type OriginVerdict } from './origin-de
 import { DEFAULT_ORIGIN_TIMEOUT } from './options.js';
 
 /**
- * What to do with one request to a WebSocket gateway's server (SPEC §8): a socket.io polling
+ * What to do with one request to a WebSocket gateway's server (README "WebSockets"): a socket.io polling
  * request or its preflight, or an upgrade (socket.io or `ws`).
  * - `refuse`: the Origin is not allowed; answer 403 before any socket exists.
  * - `preflight`: answer 204 with these headers; the request goes no further.
@@ -36,7 +36,7 @@ export interface HandshakeRequest {
  * HTTP meaning: whether such a response carries `Access-Control-Allow-Origin`.
  *
  * Synchronous unless an origin predicate is async, and then bounded by `timeout` (the module's
- * `originTimeout`, SPEC §7); `request` is handed to predicates as is.
+ * `originTimeout`, README "Faults"); `request` is handed to predicates as is.
  */
 export function decideHandshake(policy: CorsPolicy, r: HandshakeRequest, request: unknown, timeout = DEFAULT_ORIGIN_TIMEOUT): HandshakeDecision | Promise<HandshakeDecision> {
   const origin = r.origin;

@@ -2,7 +2,7 @@ import { anchorRegExp } from './origins.js';
 import type { HeaderSpec } from './options.js';
 import { isTokenRange } from './tokens.js';
 
-// Header names, lower-cased as Node exposes request headers (SPEC abbreviations).
+// Header names, lower-cased as Node exposes request headers (ACAO = Access-Control-Allow-Origin, ACRM = Access-Control-Request-Method, …).
 export const ORIGIN = 'origin';
 export const VARY = 'vary';
 export const ACAO = 'access-control-allow-origin';
@@ -16,9 +16,32 @@ export const ACRM = 'access-control-request-method';
 export const ACRH = 'access-control-request-headers';
 export const ACRPN = 'access-control-request-private-network';
 
-/** More requested names than this fails the preflight (SPEC §7): no response echoes more. */
+/**
+ * Request-header names a page can never set (Fetch standard, "forbidden request-header"),
+ * lower-cased; names starting with `sec-` or `proxy-` are forbidden too. Listing one in
+ * `allowHeaders` allows nothing: browsers set these themselves and never ask for them.
+ */
+export const FORBIDDEN_REQUEST_HEADERS: ReadonlySet<string> = new Set([
+  'accept-charset', 'accept-encoding', ACRH, ACRM, 'connection', 'content-length', 'cookie', 'cookie2',
+  'date', 'dnt', 'expect', 'host', 'keep-alive', ORIGIN, 'referer', 'set-cookie', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'via',
+]);
+
+/** Prefixes of forbidden request-header names (Fetch standard). */
+export const FORBIDDEN_REQUEST_HEADER_PREFIXES: readonly string[] = Object.freeze(['sec-', 'proxy-']);
+
+/** Request headers of the CORS protocol itself, which the browser sends and never requests. */
+export const CORS_REQUEST_HEADERS: ReadonlySet<string> = new Set([ORIGIN, ACRM, ACRH, ACRPN]);
+
+/** Response-header names browsers never expose to scripts (Fetch standard, "forbidden response-header name"). */
+export const FORBIDDEN_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['set-cookie', 'set-cookie2']);
+
+/** Response headers of the CORS protocol itself, which speak to the browser's check, not to scripts. */
+export const CORS_RESPONSE_HEADERS: ReadonlySet<string> = new Set([ACAO, ACAC, ACAM, ACAH, ACEH, ACMA, ACAPN]);
+
+/** More requested names than this fails the preflight (README "Hostile input"): no response echoes more. */
 export const MAX_ACRH_NAMES = 100;
-/** More empty list elements than this fails the preflight (SPEC §7, as jub0bs/cors). */
+/** More empty list elements than this fails the preflight (README "Hostile input"; jub0bs/cors has the same bound). */
 export const MAX_EMPTY_ELEMENTS = 16;
 
 /** The `allowHeaders` of a policy, compiled. */
@@ -56,7 +79,7 @@ export interface AcrhCheck {
   readonly allowed: string | null;
   /** The first requested name refused, for explanations; `null` when all were admitted. */
   readonly refused: string | null;
-  /** The list broke a bound of SPEC §7 (too many names or empty elements). */
+  /** The list broke a bound of README "Hostile input" (too many names or empty elements). */
   readonly overLimit: boolean;
 }
 

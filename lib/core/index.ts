@@ -17,3 +17,4 @@ export * from './route-resources.js';
 export * from './handshake.js';
 export * from './policy-set.js';
 export * from './origin-cache.js';
+export * from './canonical.js';

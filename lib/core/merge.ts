@@ -19,7 +19,7 @@ export interface MergedOptions {
 }
 
 /**
- * Merges key by key, later layers winning (SPEC §3 rule 1): a key set lower down replaces the
+ * Merges key by key, later layers winning (README "Which options apply", rule 1): a key set lower down replaces the
  * whole value above it, arrays included (never a union, unlike Spring). A key present but
  * `undefined` inherits, as Flask-CORS skips `None`.
  */
@@ -40,4 +40,49 @@ export function mergeOptions(layers: readonly OptionLayer[]): MergedOptions {
     options: Object.freeze(options) as unknown as ResolvedCorsOptions,
     sources: Object.freeze(sources) as MergedOptions['sources'],
   };
+}
+
+/** Which call wrote the forRoot-level options: `CorsModule.forRoot()` or `forRootAsync()`. */
+export type RootLabel = 'forRoot' | 'forRootAsync';
+
+/**
+ * Where each level of a merged policy was written, shallowest first, so that a problem is
+ * reported where its keys were written: a mistake in forRoot once, not once per controller
+ * and handler that inherits it. Messages name the forRoot level by the call that wrote it.
+ */
+export interface PolicyPlaces {
+  readonly root: RootLabel;
+  /** One per layer merged, in merge order: its source, and where it was written. */
+  readonly levels: readonly { readonly source: OptionSource; readonly where: string }[];
+  /** Where the policy is used (a route, a resources entry): for what no level wrote. */
+  readonly fallback: string;
+}
+
+/** The places of a policy all written in one place (a test, a tool). */
+export function placesAt(where: string): PolicyPlaces {
+  return { root: 'forRoot', levels: [], fallback: where };
+}
+
+/**
+ * The deepest place among those that wrote `keys` (defaults aside): there the combination
+ * they make is first written, and every policy below inherits it as is.
+ */
+export function locate(places: PolicyPlaces, sources: OptionSources, keys: readonly (keyof ResolvedCorsOptions)[]): string {
+  let deepest = -1;
+  for (const key of keys) {
+    const source = sources[key];
+    if (source === 'default') continue;
+    for (let i = places.levels.length - 1; i > deepest; i--) {
+      if (places.levels[i].source === source) {
+        deepest = i;
+        break;
+      }
+    }
+  }
+  return deepest === -1 ? places.fallback : places.levels[deepest].where;
+}
+
+/** An option source in a message's words: the forRoot level as the call that wrote it. */
+export function sourceLabel(source: OptionSource, root: RootLabel): string {
+  return source === 'forRoot' ? root : source;
 }

@@ -14,7 +14,7 @@ export type HeaderSpec = string | RegExp;
 
 /**
  * The CORS options of one policy. Names are the camelCase of Flask-CORS's, with its defaults.
- * Every key is optional; a key left `undefined` inherits from the level above (SPEC §3).
+ * Every key is optional; a key left `undefined` inherits from the level above (README "Which options apply").
  */
 export interface CorsOptions {
   /**
@@ -42,7 +42,9 @@ export interface CorsOptions {
   supportsCredentials?: boolean;
   /**
    * Seconds a browser may cache a successful preflight, sent as `Access-Control-Max-Age`;
-   * `0` is sent and turns the cache off. (default: none, so browsers use 5 s)
+   * `0` is sent and turns the cache off. At most 86400, the longest any browser keeps one;
+   * Chromium keeps it at most 7200 s and WebKit 600 s, which explain mode points out.
+   * (default: none, so browsers use 5 s)
    */
   maxAge?: number;
   /** With `origins: '*'`, answer `Access-Control-Allow-Origin: *` instead of the echoed Origin. (default: `false`) */
@@ -139,7 +141,7 @@ export interface ResolvedCorsOptions {
 
 /**
  * Flask-CORS's defaults (`DEFAULT_OPTIONS` in flask_cors/core.py), in this library's names, and
- * the safety opt-ins of SPEC §6 (Flask-CORS has no such rules), all off.
+ * the safety opt-ins of README "Safety checks" (Flask-CORS has no such rules), all off.
  */
 export const DEFAULT_OPTIONS: ResolvedCorsOptions = Object.freeze({
   origins: '*',
@@ -167,6 +169,16 @@ export const POLICY_KEYS: readonly (keyof CorsOptions)[] = Object.freeze(
 
 /** The keys only `forRoot` takes. */
 export const MODULE_ONLY_KEYS: readonly string[] = Object.freeze(['resources', 'policies', 'debug', 'originTimeout']);
+
+/**
+ * The largest `maxAge`, in seconds: no browser keeps a preflight longer (Firefox caps it at
+ * 24 hours), so a larger value promises what no browser does.
+ */
+export const MAX_MAX_AGE = 86_400;
+/** Chromium keeps a preflight at most this many seconds, whatever `maxAge` says. */
+export const CHROMIUM_MAX_AGE = 7_200;
+/** WebKit (Safari) keeps a preflight at most this many seconds, whatever `maxAge` says. */
+export const WEBKIT_MAX_AGE = 600;
 
 /** {@link CorsModuleOptions.originTimeout} when not given, in milliseconds. */
 export const DEFAULT_ORIGIN_TIMEOUT = 5000;

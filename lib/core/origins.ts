@@ -31,9 +31,13 @@ function isIPv6Char(c: number): boolean {
   return (c >= 48 && c <= 58) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === 46; // 0-9 : a-f A-F .
 }
 
-/** Whether a host made of host chars has only non-empty labels. */
+/**
+ * Whether a host made of host chars has only non-empty labels. One trailing dot is allowed:
+ * `example.com.` is a fully qualified name, a valid host the URL standard keeps as written, so
+ * `https://example.com.` is an origin of its own, distinct from `https://example.com`.
+ */
 function hasValidLabels(host: string): boolean {
-  if (host.length === 0 || host.charCodeAt(0) === 46 || host.charCodeAt(host.length - 1) === 46) return false;
+  if (host.length === 0 || host.charCodeAt(0) === 46) return false;
   return !host.includes('..');
 }
 
@@ -159,7 +163,7 @@ export interface OriginMatcher {
 
 // The grammar parseOrigin() accepts, as one RegExp: a per-request validity check that
 // allocates nothing. Labels and the port range are checked apart (see isWellFormedOrigin).
-const ORIGIN_SHAPE = /^[a-z][a-z0-9+.-]{0,63}:\/\/(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]*:[0-9a-f:.]*\])(?::[1-9][0-9]{0,4})?$/i;
+const ORIGIN_SHAPE = /^[a-z][a-z0-9+.-]{0,63}:\/\/(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]*:[0-9a-f:.]*\])(?::[1-9][0-9]{0,4})?$/i;
 
 /** Same verdict as `parseOrigin(origin) !== null`, without building the parts. */
 export function isWellFormedOrigin(origin: string): boolean {
@@ -175,7 +179,7 @@ export function isWellFormedOrigin(origin: string): boolean {
 /**
  * The elements of a comma-separated `origins` string (`'https://a.example, https://b.example'`,
  * as environment variables give it), trimmed, empty ones dropped. No serialized origin, pattern
- * or `*` contains a comma (SPEC §2), so a comma always separates.
+ * or `*` contains a comma (README "Options", `origins`), so a comma always separates.
  */
 export function splitOriginList(value: string): string[] {
   const out: string[] = [];

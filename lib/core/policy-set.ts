@@ -1,6 +1,6 @@
 import { compilePolicy, checkOptions, type CorsPolicy } from './compile.js';
 import { IssueCollector } from './errors.js';
-import { mergeOptions, type OptionLayer } from './merge.js';
+import { mergeOptions, type OptionLayer, type PolicyPlaces, type RootLabel } from './merge.js';
 import { DEFAULT_ORIGIN_TIMEOUT, MAX_ORIGIN_TIMEOUT, MODULE_ONLY_KEYS, type CorsModuleOptions, type CorsOptions } from './options.js';
 import { checkResources, compileResources, matchResource, resourceEntries, type ResourceEntry } from './resources.js';
 
@@ -13,7 +13,7 @@ export type RoutePolicy =
   | { readonly kind: 'policy'; readonly policy: CorsPolicy; readonly label: string }
   /** `@CrossOrigin(false)`: no CORS headers at all. */
   | { readonly kind: 'disabled'; readonly label: string }
-  /** No decorator anywhere: the matching `resources` entry decides, per path (SPEC §3 rule 2). */
+  /** No decorator anywhere: the matching `resources` entry decides, per path (README "Which options apply", rule 2). */
   | { readonly kind: 'resources'; readonly label: string };
 
 function stripModuleKeys(options: CorsModuleOptions): CorsOptions {
@@ -22,70 +22,149 @@ function stripModuleKeys(options: CorsModuleOptions): CorsOptions {
   return top as CorsOptions;
 }
 
+/**
+ * A level's options as merged: an `origins` key written but empty (reported as `missing`)
+ * stands for no origin at all rather than inheriting '*', so nothing checked after it (the
+ * credentials rules) reports the consequences of a default the user never meant.
+ */
+function failClosed(options: CorsOptions): CorsOptions {
+  if (!Object.prototype.hasOwnProperty.call(options, 'origins')) return options;
+  const o: unknown = options.origins;
+  return o === undefined || o === null || (typeof o === 'string' && o.trim() === '') ? { ...options, origins: [] } : options;
+}
+
 /** `originTimeout` if valid, else the default (start-up then fails on the issue reported). */
-function checkOriginTimeout(value: unknown, c: IssueCollector): number {
+function checkOriginTimeout(value: unknown, where: string, c: IssueCollector): number {
   if (value === undefined) return DEFAULT_ORIGIN_TIMEOUT;
   if (Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= MAX_ORIGIN_TIMEOUT) return value as number;
-  c.add({ where: 'forRoot', option: 'originTimeout', value, reason: 'invalid', detail: `must be a whole number of milliseconds from 1 to ${MAX_ORIGIN_TIMEOUT}` });
+  c.add({ where, option: 'originTimeout', value, reason: 'invalid', detail: `must be a whole number of milliseconds from 1 to ${MAX_ORIGIN_TIMEOUT}` });
   return DEFAULT_ORIGIN_TIMEOUT;
+}
+
+/**
+ * Marks module options that `CorsModule.forRootAsync()` built, on a copy the module makes
+ * (never on the user's object), so messages say `forRootAsync`. Non-enumerable: no check
+ * sees it as an option. See {@link markFromAsync}.
+ */
+const FROM_ASYNC = Symbol('nest-cross-origin.forRootAsync');
+
+interface AsyncOrigin {
+  /** What the factory returned when that was no options object (`undefined`, say). */
+  readonly returned?: unknown;
+}
+
+/**
+ * The options a `forRootAsync()` factory returned, marked as such: a shallow copy of an
+ * options object, or for anything else an empty object remembering what was returned, so
+ * {@link PolicySet} can refuse a factory that returned nothing instead of falling back to
+ * every default (every origin allowed).
+ */
+export function markFromAsync(returned: unknown): CorsModuleOptions {
+  const isOptions = returned !== null && typeof returned === 'object' && !Array.isArray(returned);
+  const copy: CorsModuleOptions = isOptions ? { ...(returned as CorsModuleOptions) } : {};
+  const origin: AsyncOrigin = isOptions ? {} : { returned };
+  Object.defineProperty(copy, FROM_ASYNC, { value: Object.freeze(origin), enumerable: false });
+  return copy;
+}
+
+function asyncOriginOf(options: unknown): AsyncOrigin | undefined {
+  return options !== null && typeof options === 'object' ? (options as { [FROM_ASYNC]?: AsyncOrigin })[FROM_ASYNC] : undefined;
+}
+
+/** How a {@link PolicySet} is built. */
+export interface PolicySetSettings {
+  /**
+   * The call the module options came from, named in every message. (default: `'forRootAsync'`
+   * for options {@link markFromAsync} marked, else `'forRoot'`)
+   */
+  readonly label?: RootLabel;
 }
 
 /**
  * Every policy of an app, built from `forRoot` options: the resource table, the named
  * policies, and route policies from decorator values. Issues are collected, not thrown, until
- * {@link PolicySet.assertValid}, so one error lists every problem (SPEC §6).
+ * {@link PolicySet.assertValid}, so one error lists every problem.
  */
 export class PolicySet {
   readonly issues = new IssueCollector();
   readonly resources: readonly ResourceEntry<CorsPolicy | null>[];
   /** The single policy for every path when `resources` is the default `/*`, else `null`. */
   readonly everywhere: CorsPolicy | null;
-  /** Milliseconds an async origin decision may take (`originTimeout`, SPEC §7). */
+  /** Milliseconds an async origin decision may take (`originTimeout`). */
   readonly originTimeout: number;
+  /** The call the module options came from: `forRoot` or `forRootAsync`. */
+  readonly label: RootLabel;
   private readonly root: OptionLayer;
   private readonly named: Readonly<Record<string, CorsOptions>>;
   private readonly cache = new Map<unknown, Map<unknown, RoutePolicy>>();
 
   /**
    * Start-up warnings, one line each: every `dangerously…` opt-in that let a risk through, and
-   * every public-suffix wildcard without credentials (SPEC §6). Explain mode logs them.
+   * every public-suffix wildcard without credentials, every `maxAge` over a browser's cap.
+   * Explain mode logs them.
    */
   get warnings(): readonly string[] {
     return this.issues.warnings;
   }
 
-  constructor(readonly moduleOptions: CorsModuleOptions = {}) {
+  constructor(readonly moduleOptions: CorsModuleOptions = {}, settings: PolicySetSettings = {}) {
     const c = this.issues;
-    checkOptions(moduleOptions, 'forRoot', c, true);
-    const safe = moduleOptions !== null && typeof moduleOptions === 'object' ? moduleOptions : {};
-    if (safe.debug !== undefined && typeof safe.debug !== 'boolean') {
-      c.add({ where: 'forRoot', option: 'debug', value: safe.debug, reason: 'invalid', detail: 'must be true or false' });
+    const fromAsync = asyncOriginOf(moduleOptions);
+    const label = (this.label = settings.label ?? (fromAsync ? 'forRootAsync' : 'forRoot'));
+    const given: unknown = fromAsync && 'returned' in fromAsync ? fromAsync.returned : moduleOptions;
+    if (given === undefined || given === null) {
+      c.add({
+        where: label, option: 'options', value: given, reason: 'missing',
+        detail: `the factory returned ${String(given)}, which would leave every option at its default and allow every origin: return the options object (an empty object for the defaults on purpose)`,
+      });
+    } else {
+      checkOptions(given, label, c, true);
     }
-    this.originTimeout = checkOriginTimeout(safe.originTimeout, c);
-    this.root = { options: stripModuleKeys(safe), source: 'forRoot' };
+    const safe = given !== null && typeof given === 'object' ? (given as CorsModuleOptions) : {};
+    if (safe.debug !== undefined && typeof safe.debug !== 'boolean') {
+      c.add({ where: label, option: 'debug', value: safe.debug, reason: 'invalid', detail: 'must be true or false' });
+    }
+    this.originTimeout = checkOriginTimeout(safe.originTimeout, label, c);
+    this.root = { options: failClosed(stripModuleKeys(safe)), source: 'forRoot' };
     const policies = safe.policies;
     if (policies !== undefined && (policies === null || typeof policies !== 'object' || Array.isArray(policies))) {
-      c.add({ where: 'forRoot', option: 'policies', value: policies, reason: 'invalid', detail: 'must be an object mapping names to CORS options' });
+      c.add({ where: label, option: 'policies', value: policies, reason: 'invalid', detail: 'must be an object mapping names to CORS options' });
       this.named = {};
     } else {
       this.named = policies ?? {};
       for (const [name, options] of Object.entries(this.named)) {
-        checkOptions(options, `forRoot.policies.${name}`, c);
+        checkOptions(options, this.policyWhere(name), c);
       }
     }
-    const entries = checkResources(safe.resources, c) ? resourceEntries(safe.resources) : [];
+    const entries = checkResources(safe.resources, c, label) ? resourceEntries(safe.resources) : [];
     this.resources = compileResources(
       entries.map(([pattern, options]) => {
         // Without `resources` the one implicit entry is forRoot's own policy: say so.
-        const where = safe.resources === undefined ? 'forRoot' : `forRoot.resources[${JSON.stringify(pattern)}]`;
+        const where = safe.resources === undefined ? label : `${label}.resources[${JSON.stringify(pattern)}]`;
         checkOptions(options, where, c);
         const own = options !== null && typeof options === 'object' ? options : {};
-        const merged = mergeOptions([this.root, { options: own, source: 'resource' }]);
-        return [pattern, compilePolicy(merged, where, c)] as const;
+        const merged = mergeOptions([this.root, { options: failClosed(own), source: 'resource' }]);
+        const places = this.places([{ source: 'resource', where }], where);
+        return [pattern, compilePolicy(merged, places, c)] as const;
       }),
     );
     const only = this.resources.length === 1 ? this.resources[0] : undefined;
     this.everywhere = only && only.pattern === '/*' ? only.policy : null;
+  }
+
+  /** Where a named policy was written. */
+  private policyWhere(name: string): string {
+    return `${this.label}.policies.${name}`;
+  }
+
+  /** The places of a policy merged over forRoot: forRoot, then `levels`, deepest last. */
+  private places(levels: PolicyPlaces['levels'], fallback: string): PolicyPlaces {
+    return { root: this.label, levels: [{ source: 'forRoot', where: this.label }, ...levels], fallback };
+  }
+
+  /** Where one decorator level was written: its own place, or the named policy it selects. */
+  private levelPlace(value: CrossOriginLevel, layer: OptionLayer, where: string): PolicyPlaces['levels'][number] {
+    return { source: layer.source, where: typeof value === 'string' ? this.policyWhere(value) : where };
   }
 
   /** The `resources` policy for a normalized path, or `null` for no CORS. */
@@ -103,25 +182,25 @@ export class PolicySet {
         this.issues.add({
           where, option: '@CrossOrigin', value, reason: 'unknown-policy',
           detail: known.length
-            ? `names no policy; forRoot({ policies }) declares ${known.map((k) => JSON.stringify(k)).join(', ')}`
-            : 'names a policy, but forRoot() declares no policies',
+            ? `names no policy; ${this.label}({ policies }) declares ${known.map((k) => JSON.stringify(k)).join(', ')}`
+            : `names a policy, but ${this.label}() declares no policies`,
         });
         return null;
       }
       // A policy that is not an object was reported when forRoot was checked.
       if (options === null || typeof options !== 'object') return null;
-      return { options, source: `policy:${value}` };
+      return { options: failClosed(options), source: `policy:${value}` };
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       this.issues.add({ where, option: '@CrossOrigin', value, reason: 'invalid', detail: 'takes CORS options, a policy name or false' });
       return null;
     }
     checkOptions(value, where, this.issues);
-    return { options: value, source: level };
+    return { options: failClosed(value), source: level };
   }
 
   /**
-   * The policy of one handler (SPEC §3 rule 1): defaults < forRoot < controller < handler, key
+   * The policy of one handler (README "Which options apply", rule 1): defaults < forRoot < controller < handler, key
    * by key; a named policy stands in for the options at its level; `false` at either level
    * turns CORS off, unless the handler sets options over a controller's `false`.
    * Compiled once per distinct pair of decorator values.
@@ -145,22 +224,31 @@ export class PolicySet {
     const handlerLayer = this.layerOf(handlerValue, 'handler', label);
     if (handlerValue === false || (classValue === false && handlerValue === undefined)) return { kind: 'disabled', label };
     const layers = [this.root];
-    if (classLayer && classValue !== false) layers.push(classLayer);
-    if (handlerLayer) layers.push(handlerLayer);
+    const levels: PolicyPlaces['levels'][number][] = [];
+    if (classLayer && classValue !== false) {
+      layers.push(classLayer);
+      levels.push(this.levelPlace(classValue, classLayer, className));
+    }
+    if (handlerLayer) {
+      layers.push(handlerLayer);
+      levels.push(this.levelPlace(handlerValue, handlerLayer, label));
+    }
     const where = handlerValue !== undefined ? label : className;
-    const policy = compilePolicy(mergeOptions(layers), where, this.issues);
+    const policy = compilePolicy(mergeOptions(layers), this.places(levels, where), this.issues);
     return policy ? { kind: 'policy', policy, label } : { kind: 'disabled', label };
   }
 
   /**
-   * The policy of a WebSocket gateway (SPEC §8): defaults < forRoot < the gateway's
+   * The policy of a WebSocket gateway (README "WebSockets"): defaults < forRoot < the gateway's
    * `@CrossOrigin`, key by key, as a controller's; a named policy stands in for the options.
    * `null` for `undefined`, `false` or a value that was reported as an issue.
    */
   gatewayPolicy(value: CrossOriginLevel, gatewayName: string): CorsPolicy | null {
     if (value === false) return null;
     const layer = this.layerOf(value, 'gateway', gatewayName);
-    return layer ? compilePolicy(mergeOptions([this.root, layer]), gatewayName, this.issues) : null;
+    if (!layer) return null;
+    const places = this.places([this.levelPlace(value, layer, gatewayName)], gatewayName);
+    return compilePolicy(mergeOptions([this.root, layer]), places, this.issues);
   }
 
   /** Throws one `CorsConfigError` listing every issue found so far. */

@@ -18,15 +18,18 @@ export function resourceEntries(resources: ResourcesOption | undefined): [string
   return Object.entries(resources as Record<string, CorsOptions>).map(([p, o]) => [p, o]);
 }
 
-/** Checks the shape of `resources` and every key; options are checked by the caller. */
-export function checkResources(resources: unknown, c: IssueCollector): boolean {
+/**
+ * Checks the shape of `resources` and every key; options are checked by the caller. `root`
+ * names the call that wrote them (`forRoot` or `forRootAsync`).
+ */
+export function checkResources(resources: unknown, c: IssueCollector, root = 'forRoot'): boolean {
   if (resources === undefined) return true;
   const okShape =
     typeof resources === 'string' ||
     (Array.isArray(resources) && resources.every((r) => typeof r === 'string')) ||
     (resources !== null && typeof resources === 'object' && !Array.isArray(resources) && !(resources instanceof RegExp));
   if (!okShape) {
-    c.add({ where: 'forRoot', option: 'resources', value: resources, reason: 'invalid',
+    c.add({ where: root, option: 'resources', value: resources, reason: 'invalid',
       detail: 'must be a path pattern, an array of them, or an object mapping patterns to options' });
     return false;
   }
@@ -35,7 +38,7 @@ export function checkResources(resources: unknown, c: IssueCollector): boolean {
     const problem = patternProblem(pattern);
     if (problem) {
       ok = false;
-      c.add({ where: 'forRoot', option: `resources[${JSON.stringify(pattern)}]`, value: pattern, reason: 'invalid', detail: problem });
+      c.add({ where: root, option: `resources[${JSON.stringify(pattern)}]`, value: pattern, reason: 'invalid', detail: problem });
     }
   }
   return ok;
@@ -54,7 +57,7 @@ function patternProblem(pattern: string): string | null {
 }
 
 /**
- * Compiles `resources` into match order (SPEC §3 rule 4, hardened against CVE-2024-6839): the
+ * Compiles `resources` into match order (README "Which options apply", rule 4, hardened against CVE-2024-6839): the
  * most specific pattern first whatever the insertion order: literal paths, then patterns with
  * more segments, then longer ones. Paths are case-sensitive (CVE-2024-6866).
  */

@@ -1,11 +1,11 @@
 import { parse as parseHostname } from 'tldts';
 import { describeValue, type IssueCollector } from './errors.js';
-import type { OptionSources } from './merge.js';
+import { locate, sourceLabel, type OptionSources, type PolicyPlaces } from './merge.js';
 import type { OriginSpec, ResolvedCorsOptions } from './options.js';
 import { isOriginAllowed } from './origin-decision.js';
 import { compileOrigins, listOrigins, parseOrigin, parseOriginPattern, type OriginPattern } from './origins.js';
 
-// SPEC §6, "Configurations that leak credentials are refused": rules that catch what `'*'` with
+// README "Safety checks": configurations that leak credentials are refused, by rules that catch what `'*'` with
 // credentials would do, however it is spelled. Each has one `dangerously…` opt-in; an opt-in in
 // use, and a public-suffix wildcard without credentials, become start-up warnings instead.
 
@@ -15,7 +15,8 @@ export type SafetyRule =
   | 'public-suffix-with-credentials'
   | 'insecure-origin-with-credentials'
   | 'null-origin-with-credentials'
-  | 'private-network-from-any-origin';
+  | 'private-network-from-any-origin'
+  | 'insecure-origin-with-private-network';
 
 /** For each rule, the option that turns it off for one policy (merged like any other key). */
 export const SAFETY_OPT_INS = Object.freeze({
@@ -24,6 +25,9 @@ export const SAFETY_OPT_INS = Object.freeze({
   'insecure-origin-with-credentials': 'dangerouslyAllowInsecureOrigins',
   'null-origin-with-credentials': 'dangerouslyAllowNullOrigin',
   'private-network-from-any-origin': 'dangerouslyAllowPrivateNetworkFromAnyOrigin',
+  // The same risk as with credentials, an origin anyone on the network path can script: one
+  // opt-in covers both.
+  'insecure-origin-with-private-network': 'dangerouslyAllowInsecureOrigins',
 } as const satisfies Record<SafetyRule, keyof ResolvedCorsOptions>);
 
 /** An opt-in option's name. */
@@ -41,7 +45,7 @@ const PROBE_LABELS: readonly string[] = [
 /**
  * Origins no configuration means to admit: reserved names (RFC 2606 `.invalid`, `.example`),
  * documentation addresses (RFC 5737, RFC 3849), both schemes, with and without a port, and the
- * fixed names of SPEC §6. A matcher admitting one admits origins nobody listed: it reflects
+ * fixed names `nco-probe.invalid` and `nco-probe.example`. A matcher admitting one admits origins nobody listed: it reflects
  * anyone, like `'*'`.
  */
 export const ARBITRARY_PROBES: readonly string[] = Object.freeze([
@@ -50,6 +54,8 @@ export const ARBITRARY_PROBES: readonly string[] = Object.freeze([
   'http://nco-probe.example',
   'https://203.0.113.7',
   'http://[2001:db8::7]',
+  // A fully qualified host is an origin of its own (`https://a.invalid.`), as browsers send it.
+  ...PROBE_LABELS.map((label) => `https://${label}.invalid.`),
 ]);
 
 /**
@@ -74,8 +80,11 @@ const MAX_REGEXP_LITERALS = 32;
  * can register there.
  */
 export function isPublicSuffix(host: string): boolean {
-  const r = parseHostname(host, { allowPrivateDomains: true });
-  return r.publicSuffix === host && (r.isIcann === true || r.isPrivate === true);
+  // `com.` is the fully qualified spelling of `com`: anyone can register under either. tldts
+  // reads past the trailing dot, so it is compared without it.
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  const r = parseHostname(name, { allowPrivateDomains: true });
+  return r.publicSuffix === name && (r.isIcann === true || r.isPrivate === true);
 }
 
 /** Every trailing run of labels of `domain` that is a public suffix: `a.github.io` → github.io, io. */
@@ -104,11 +113,17 @@ export function publicSuffixesIn(re: RegExp): string[] {
 
 const COMMON_PUBLIC_SUFFIXES = COMMON_SUFFIXES.filter(isPublicSuffix);
 
-/** Probes for sites anyone can register: under each suffix, each label, on both schemes. */
+/**
+ * Probes for sites anyone can register: under each suffix, each label, on both schemes, and
+ * with the host's fully qualified spelling (`evil.com.`), which is an origin of its own.
+ */
 function publicSuffixProbes(re: RegExp): { probe: string; suffix: string }[] {
   const suffixes = new Set([...COMMON_PUBLIC_SUFFIXES, ...publicSuffixesIn(re)]);
   return [...suffixes].flatMap((suffix) => PROBE_LABELS.flatMap((label) =>
-    ['https', 'http'].map((scheme) => ({ probe: `${scheme}://${label}.${suffix}`, suffix }))));
+    ['https', 'http'].flatMap((scheme) => [
+      { probe: `${scheme}://${label}.${suffix}`, suffix },
+      { probe: `${scheme}://${label}.${suffix}.`, suffix },
+    ])));
 }
 
 /**
@@ -117,7 +132,10 @@ function publicSuffixProbes(re: RegExp): { probe: string; suffix: string }[] {
  * compared after WHATWG URL host parsing (so `[0:0::1]` is `[::1]`).
  */
 export function isLoopbackHost(host: string, anySubdomain = false): boolean {
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  // `localhost.` and `x.localhost.` are as trustworthy as their dotless spellings (Secure
+  // Contexts, "potentially trustworthy origin").
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
   if (anySubdomain) return false; // `x.127.0.0.1` is a DNS name, not an address
   let canonical: string;
   try {
@@ -141,6 +159,7 @@ const FIXES: Readonly<Record<SafetyRule, string>> = {
   'insecure-origin-with-credentials': 'serve that origin over https:',
   'null-origin-with-credentials': 'remove "null" (serve the page from a real origin)',
   'private-network-from-any-origin': 'list the origins that may reach the private network',
+  'insecure-origin-with-private-network': 'serve that origin over https:',
 };
 
 /** The first probe the entry's runtime matcher admits, or `undefined`. Never runs a predicate. */
@@ -176,6 +195,23 @@ const INSECURE: Finding = {
   why: 'is an http: origin other than localhost or a loopback address: anyone on the network path can inject a script into it over plain HTTP, and with supportsCredentials read authenticated responses',
 };
 
+const INSECURE_PRIVATE_NETWORK: Finding = {
+  rule: 'insecure-origin-with-private-network',
+  why: 'is an http: origin other than localhost or a loopback address: anyone on the network path can inject a script into it over plain HTTP, and with allowPrivateNetwork reach into the private network through it (browsers that enforce Private Network Access let only secure contexts make such requests)',
+};
+
+/** Whether an exact origin or pattern is `http:` on a host other than loopback; `false` for what does not parse (reported as invalid). */
+function isInsecureEntry(spec: string): boolean {
+  if (!spec.includes('*')) {
+    // Most lists are long and all https:, so only http: entries are parsed.
+    if (spec.slice(0, 5).toLowerCase() !== 'http:') return false;
+    const origin = parseOrigin(spec); // null: reported as invalid by checkOptions
+    return origin !== null && origin.scheme === 'http' && !isLoopbackHost(origin.host);
+  }
+  const pattern = parseOriginPattern(spec);
+  return typeof pattern !== 'string' && pattern.scheme === 'http' && !isLoopbackHost(pattern.host, pattern.anySubdomain);
+}
+
 /** What a credentialed policy's origin entry leaks, rule by rule (predicates are never called). */
 function credentialFindings(spec: OriginSpec): Finding[] {
   if (spec === 'null') {
@@ -187,29 +223,31 @@ function credentialFindings(spec: OriginSpec): Finding[] {
     return leak ? [leak] : [];
   }
   if (typeof spec !== 'string' || spec === '*') return []; // '*' has its own rule (compile.ts)
-  if (!spec.includes('*')) {
-    // Most lists are long and all https:, so only http: entries are parsed.
-    if (spec.slice(0, 5).toLowerCase() !== 'http:') return [];
-    const origin = parseOrigin(spec); // null: reported as invalid by checkOptions
-    return origin && origin.scheme === 'http' && !isLoopbackHost(origin.host) ? [INSECURE] : [];
-  }
+  if (!spec.includes('*')) return isInsecureEntry(spec) ? [INSECURE] : [];
   const pattern = parseOriginPattern(spec);
   if (typeof pattern === 'string') return []; // reported as invalid by checkOptions
   const out: Finding[] = [];
-  if (pattern.scheme === 'http' && !isLoopbackHost(pattern.host, pattern.anySubdomain)) out.push(INSECURE);
+  if (isInsecureEntry(spec)) out.push(INSECURE);
   const leak = anyOriginFinding(spec) ?? publicSuffixFinding(pattern);
   if (leak) out.push(leak);
   return out;
 }
 
-/** Whether an origin entry lets any public site through (for the private-network rule). */
-function privateNetworkFinding(spec: OriginSpec): Finding | null {
+/**
+ * What an origin entry lets into the private network: any public site, or a plain-HTTP site
+ * anyone on the network path can script. RegExps are probed for the first only, as for
+ * credentials (README "Safety checks", limits of probing).
+ */
+function privateNetworkFindings(spec: OriginSpec): Finding[] {
   const rule = 'private-network-from-any-origin';
   const why = 'so with allowPrivateNetwork any public site could reach into the private network';
-  if (spec === '*') return { rule, why: `admits any site, ${why}` };
-  if (!(spec instanceof RegExp) && !(typeof spec === 'string' && spec.includes('*'))) return null;
+  if (spec === '*') return [{ rule, why: `admits any site, ${why}` }];
+  const out: Finding[] = [];
+  if (typeof spec === 'string' && spec !== 'null' && isInsecureEntry(spec)) out.push(INSECURE_PRIVATE_NETWORK);
+  if (!(spec instanceof RegExp) && !(typeof spec === 'string' && spec.includes('*'))) return out;
   const probe = admittedProbe(spec, ARBITRARY_PROBES);
-  return probe === undefined ? null : { rule, probe, why: `admits ${probe}, an origin no one would list, ${why}` };
+  if (probe !== undefined) out.push({ rule, probe, why: `admits ${probe}, an origin no one would list, ${why}` });
+  return out;
 }
 
 /** An entry's findings, which depend on the entry alone. */
@@ -231,26 +269,31 @@ function findingsOf(c: IssueCollector, spec: OriginSpec): EntryFindings {
 }
 
 /**
- * Applies the SPEC §6 safety rules to one merged policy. A finding is an issue naming the rule
+ * Applies the safety rules to one merged policy. A finding is an issue naming the rule
  * and its opt-in, or, with the opt-in set, a warning. Origin predicates are the user's
  * responsibility: they are never called at start-up, since they may do I/O or have side effects.
  */
-export function checkSafety(o: ResolvedCorsOptions, sources: OptionSources, where: string, c: IssueCollector): void {
+export function checkSafety(o: ResolvedCorsOptions, sources: OptionSources, places: PolicyPlaces, c: IssueCollector): void {
   // Through listOrigins, so an element of a comma-separated string is checked like any other.
   const list = listOrigins(o.origins);
-  const from = sources.origins === 'default' ? 'the default' : `set in ${sources.origins}`;
+  const from = sources.origins === 'default' ? 'default' : `set in ${sourceLabel(sources.origins, places.root)}`;
   list.forEach((spec, index) => {
     const option = Array.isArray(o.origins) || list.length > 1 ? `origins[${index}]` : 'origins';
     const memo = findingsOf(c, spec);
     const findings: Finding[] = [];
     if (o.supportsCredentials === true) findings.push(...(memo.credentials ??= credentialFindings(spec)));
     if (o.allowPrivateNetwork === true) {
-      findings.push(...(memo.privateNetwork ??= [privateNetworkFinding(spec)].filter((f): f is Finding => f !== null)));
+      findings.push(...(memo.privateNetwork ??= privateNetworkFindings(spec)));
     }
     for (const f of findings) {
       const optIn = SAFETY_OPT_INS[f.rule];
+      // Reported where the keys that make the finding were written (the opt-in too, for a
+      // warning), so one forRoot entry inherited by many routes is one line.
+      const grant = f.rule.includes('private-network') ? 'allowPrivateNetwork' : 'supportsCredentials';
+      const accepted = o[optIn] === true;
+      const where = locate(places, sources, accepted ? ['origins', grant, optIn] : ['origins', grant]);
       const head = `${where}: ${option} = ${describeValue(spec)} (${from})`;
-      if (o[optIn] === true) {
+      if (accepted) {
         c.warn(`${head} ${f.why}; allowed by ${optIn}: true (rule "${f.rule}")`);
         continue;
       }
@@ -262,7 +305,7 @@ export function checkSafety(o: ResolvedCorsOptions, sources: OptionSources, wher
     if (o.supportsCredentials !== true && typeof spec === 'string' && spec.includes('*') && spec !== '*') {
       const pattern = parseOriginPattern(spec);
       if (typeof pattern !== 'string' && pattern.anySubdomain && isPublicSuffix(pattern.host)) {
-        c.warn(`${where}: ${option} = ${describeValue(spec)} (${from}) is a wildcard over the public suffix "${pattern.host}": anyone can register a site under it and read these responses; with supportsCredentials it would be refused (rule "public-suffix-with-credentials")`);
+        c.warn(`${locate(places, sources, ['origins'])}: ${option} = ${describeValue(spec)} (${from}) is a wildcard over the public suffix "${pattern.host}": anyone can register a site under it and read these responses; with supportsCredentials it would be refused (rule "public-suffix-with-credentials")`);
       }
     }
   });

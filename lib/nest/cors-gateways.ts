@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
-import { CorsConfigError, type CorsModuleOptions, type OptionSources, type ResolvedCorsOptions } from '../core/index.js';
+import { CorsConfigError, type CorsModuleOptions, type OptionSources, type ResolvedCorsOptions, type RootLabel } from '../core/index.js';
 import { CORS_MODULE_OPTIONS } from './cors-module-options.interface.js';
 import { CorsInstaller } from './cors.installer.js';
 import { escapeForLog, formatGatewayRefusal } from './explain.js';
@@ -54,7 +54,7 @@ function unsupported(server: GatewayServer, adapter: SocketAdapter, why: string)
 }
 
 /**
- * Gives every `@WebSocketGateway` with `@CrossOrigin` its origin check (SPEC §8), when Nest
+ * Gives every `@WebSocketGateway` with `@CrossOrigin` its origin check (README "WebSockets"), when Nest
  * creates the gateway's server during `app.init()`: socket.io gets an engine.io middleware,
  * `ws` a `verifyClient`. Gateways without `@CrossOrigin` are passed through untouched.
  * Registered by `CorsModule`.
@@ -65,11 +65,14 @@ export class CorsGateways implements OnApplicationBootstrap {
   private readonly table: GatewayTable;
   private readonly reporting: GatewayReporting;
   private readonly debug: boolean;
+  /** The call that wrote the forRoot level, for the start-up table's words. */
+  private readonly root: RootLabel;
   private adapterSeen = false;
 
   constructor(@Inject(CORS_MODULE_OPTIONS) options: CorsModuleOptions, installer: CorsInstaller, config: ApplicationConfig) {
     this.table = installer.gateways;
     const runtime = installer.runtime;
+    this.root = runtime.state.policies.label;
     this.debug = options?.debug === true;
     this.reporting = {
       onRefusal: this.debug ? (r) => this.logger.warn(formatGatewayRefusal(r)) : null,
@@ -148,7 +151,7 @@ export class CorsGateways implements OnApplicationBootstrap {
       const where = [r.transport ?? 'not created', r.port === 0 ? "the app's port" : `port ${r.port}`, `path ${r.path ?? 'default'}`];
       if (r.namespace !== null) where.push(`namespace ${r.namespace}`);
       const head = `  ${r.gateway} (${where.join(', ')})`;
-      lines.push(r.options && r.sources ? `${head}: ${describeOptions(r.options, r.sources)}` : `${head}: no @CrossOrigin, left to its own options`);
+      lines.push(r.options && r.sources ? `${head}: ${describeOptions(r.options, r.sources, this.root, false)}` : `${head}: no @CrossOrigin, left to its own options`);
     }
     return lines;
   }

@@ -4,7 +4,7 @@
 // framework internals once routes are registered.
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, HttpAdapterHost, MetadataScanner } from '@nestjs/core';
-import { CorsConfigError, PolicySet, type CorsModuleOptions } from '../core/index.js';
+import { CorsConfigError, markFromAsync, PolicySet, type CorsModuleOptions } from '../core/index.js';
 import { CORS_MODULE_OPTIONS, CORS_OPTIONS_ORIGIN } from './cors-module-options.interface.js';
 import { CorsRuntime } from './cors-runtime.js';
 import { escapeForLog } from './explain.js';
@@ -42,16 +42,19 @@ export class CorsInstaller implements OnApplicationBootstrap {
     adapterHost: HttpAdapterHost,
   ) {
     checkNestMetadataKeys();
-    const policies = new PolicySet(options ?? {});
+    // Options a forRootAsync() factory returned are marked so (a factory that returned nothing
+    // is refused rather than read as "every default"), and messages name the call the user wrote.
+    const fromAsync = origin === 'forRootAsync';
+    const given = fromAsync ? markFromAsync(options) : options ?? {};
+    const policies = new PolicySet(given, { label: fromAsync ? 'forRootAsync' : 'forRoot' });
     this.tags = new RouteTags<RouteTag>(this);
     this.hostPatterns = tagControllers(discovery, scanner, policies, this.tags);
     this.gateways = findGateways(discovery, scanner, policies);
     refuseMisplaced(discovery, scanner, policies);
     // One error listing every problem, thrown while the app is created.
     policies.assertValid();
-    const debug = options?.debug === true;
-    this.runtime = new CorsRuntime(policies, options ?? {}, this.logger, debug);
-    void origin;
+    const debug = given.debug === true;
+    this.runtime = new CorsRuntime(policies, given, this.logger, debug);
     if (debug) for (const warning of policies.warnings) this.logger.warn(warning);
     // The ReplaySubject replays an adapter set before this provider existed, so both
     // NestFactory.create() and Test.createTestingModule() land here.

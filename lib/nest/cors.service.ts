@@ -91,7 +91,7 @@ export class CorsService implements OnApplicationBootstrap {
 
   /**
    * Every `@WebSocketGateway` with its policy (`@CrossOrigin` merged over forRoot), its port,
-   * path and namespace, and the transport Nest created for it in `app.init()`.
+   * path and namespace, and the transport Nest created for it in `app.init()` (README "WebSockets").
    */
   gateways(): GatewayPolicyReport[] {
     return this.gatewayPolicies.reports();

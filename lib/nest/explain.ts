@@ -1,15 +1,18 @@
-import { labelOf, type CorsPolicy, type CorsRequest, type Decision, type OptionSource, type Refusal } from '../core/index.js';
+import { labelOf, type CorsPolicy, type CorsRequest, type Decision, type OptionSource, type Refusal, type RootLabel } from '../core/index.js';
 import { escapeForLog } from '../core/escape.js';
 
 // Lives in the core so that the probe CLI can use it without loading anything of Nest.
 export { escapeForLog };
 
-/** Where an option's value was written, in the words of the README. */
-export function describeSource(source: OptionSource): string {
+/**
+ * Where an option's value was written, in the words of the README: `default` for a value the
+ * user never wrote, and the forRoot level as the call that wrote it (`root`).
+ */
+export function describeSource(source: OptionSource, root: RootLabel = 'forRoot'): string {
   if (source === 'handler' || source === 'controller' || source === 'gateway') return `${source} @CrossOrigin`;
   if (source === 'resource') return 'resources entry';
   if (source === 'default') return 'default';
-  if (source === 'forRoot') return 'forRoot';
+  if (source === 'forRoot') return root;
   return `policy ${JSON.stringify(source.slice('policy:'.length))}`;
 }
 
@@ -23,17 +26,20 @@ interface Refused {
 /** Why a decision was refused, naming the policy and where its option was written. */
 function describeRefusal(r: Refused): string {
   const from = (key: 'origins' | 'methods' | 'allowHeaders') =>
-    r.policy ? `${r.policyLabel} (${describeSource(r.policy.sources[key])})` : r.policyLabel;
+    r.policy ? `${r.policyLabel} (${describeSource(r.policy.sources[key], r.policy.root)})` : r.policyLabel;
+  // The cachedOrigins key the origin was looked up under (a tenant): computed from the
+  // request by the user's function, so escaped like request data.
+  const key = (k: string | undefined) => (k === undefined ? '' : ` (cachedOrigins key "${escapeForLog(k)}")`);
   switch (r.refusal.kind) {
     case 'origin':
-      return `origin ${escapeForLog(r.refusal.origin)} not in origins of ${from('origins')}`;
+      return `origin ${escapeForLog(r.refusal.origin)} not in origins of ${from('origins')}${key(r.refusal.key)}`;
     case 'origin-timeout':
-      return `origin decision timed out after ${r.refusal.timeout} ms (originTimeout) in origins of ${from('origins')}`;
+      return `origin decision timed out after ${r.refusal.timeout} ms (originTimeout) in origins of ${from('origins')}${key(r.refusal.key)}`;
     case 'origin-pending':
-      return `origin decision had not settled when the response was written (the request reached a handler the library could not foresee when it arrived, e.g. through a rewritten URL) in origins of ${from('origins')}`;
+      return `origin decision had not settled when the response was written (the request reached a handler the library could not foresee when it arrived, e.g. through a rewritten URL) in origins of ${from('origins')}${key(r.refusal.key)}`;
     case 'origin-error':
       // The message is the predicate's, which may quote the Origin: escaped like request data.
-      return `origin predicate failed in origins of ${from('origins')}: ${escapeForLog(r.refusal.message) || '(no message)'}`;
+      return `origin predicate failed in origins of ${from('origins')}${key(r.refusal.key)}: ${escapeForLog(r.refusal.message) || '(no message)'}`;
     case 'method':
       return `method ${escapeForLog(r.refusal.method)} not in methods of ${from('methods')}`;
     case 'header':
@@ -56,7 +62,7 @@ export function formatRefusal(d: Decision, r: CorsRequest): string {
   return `CORS refused ${what}: ${describeRefusal({ policy: by.policy, policyLabel: labelOf(by), refusal: d.refusal! })}${several}`;
 }
 
-/** One refused request to a gateway's socket server (SPEC §8), for explain mode. */
+/** One refused request to a gateway's socket server (README "WebSockets"), for explain mode. */
 export interface GatewayRefusal {
   readonly kind: 'upgrade' | 'polling' | 'preflight';
   /** 403 for a refused Origin; 204 for a preflight from an allowed one that lacks what it asked for. */

@@ -63,7 +63,7 @@ function refusePolling(res: ServerResponse, vary: boolean): void {
     return;
   }
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  // The answer depends on the Origin, so a shared cache must not reuse it for another (SPEC §4).
+  // The answer depends on the Origin, so a shared cache must not reuse it for another (README "Origins and Vary").
   if (vary) headers[VARY] = appendVary(res.getHeader(VARY) as string | undefined, 'Origin');
   res.writeHead(403, headers);
   res.end(FORBIDDEN_BODY);

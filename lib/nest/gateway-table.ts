@@ -73,7 +73,7 @@ export class GatewayTable {
 
 /**
  * Finds the app's gateways and compiles their `@CrossOrigin` policies into `policies`, whose
- * issues are thrown with every other start-up problem (SPEC §6, §8).
+ * issues are thrown with every other start-up problem (README "Validation at start-up", "WebSockets").
  */
 export function findGateways(discovery: DiscoveryService, scanner: MetadataScanner, policies: PolicySet): GatewayTable {
   const seen = new Set<Function>();

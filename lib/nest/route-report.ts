@@ -1,4 +1,4 @@
-import { describeValue, labelOf, type OptionSources, type ResolvedCorsOptions } from '../core/index.js';
+import { describeValue, labelOf, SAFETY_OPT_INS, type OptionSources, type ResolvedCorsOptions, type RootLabel } from '../core/index.js';
 import type { CorsRuntime } from './cors-runtime.js';
 import { describeSource, escapeForLog } from './explain.js';
 
@@ -16,8 +16,13 @@ export interface RoutePolicyReport {
   readonly policy: string;
   /** The options in force, or `null` when the route sends no CORS headers. */
   readonly options: ResolvedCorsOptions | null;
-  /** For each option: `default`, `forRoot`, `resource`, `controller`, `handler` or `policy:<name>`. */
+  /**
+   * For each option: `default`, `forRoot` (written in `forRoot()` or `forRootAsync()`),
+   * `resource`, `controller`, `handler` or `policy:<name>`.
+   */
   readonly sources: OptionSources | null;
+  /** Which call wrote the forRoot level (`forRoot` or `forRootAsync`), for the table's words. */
+  readonly root?: RootLabel;
 }
 
 /** One report per route Nest registered, in registration order. */
@@ -37,6 +42,7 @@ export function reportRoutes(runtime: CorsRuntime): RoutePolicyReport[] {
       policy: resources !== null ? labelOf(resources) : route.kind === 'disabled' ? 'off' : route.label,
       options: policy?.options ?? null,
       sources: policy?.sources ?? null,
+      root: state.policies.label,
     };
   });
 }
@@ -56,7 +62,11 @@ function describeEntry(value: unknown): string {
   return describeValue(value);
 }
 
-/** The report as log lines: one per route, options that differ from the defaults with their source. */
+/**
+ * The report as log lines: one per route, every option with where its value was written, a
+ * value the user never wrote marked `(default)` (so `origins="*" (default)` shows an unset
+ * environment variable at a glance). The `dangerously…` opt-ins are listed only when set.
+ */
 export function formatRouteTable(reports: readonly RoutePolicyReport[]): string[] {
   const lines = [`CORS policies of ${reports.length} route${reports.length === 1 ? '' : 's'}:`];
   for (const r of reports) {
@@ -65,15 +75,15 @@ export function formatRouteTable(reports: readonly RoutePolicyReport[]): string[
       lines.push(`${head}: no CORS (${r.kind === 'disabled' ? '@CrossOrigin(false)' : 'no resources entry matches'})`);
       continue;
     }
-    lines.push(`${head} [${r.policy}]: ${describeOptions(r.options, r.sources)}`);
+    lines.push(`${head} [${r.policy}]: ${describeOptions(r.options, r.sources, r.root)}`);
   }
   return lines;
 }
 
 /**
  * Paths whose version handlers (header, media type, custom versioning) have different
- * policies: a preflight carries no version, so it gets only what all of them allow (SPEC §3
- * rule 7). One explain-mode line each, printed at start-up.
+ * policies: a preflight carries no version, so it gets only what all of them allow (README
+ * "How the policy is chosen", versioning). One explain-mode line each, printed at start-up.
  */
 export function versionConflicts(runtime: CorsRuntime): string[] {
   const groups = new Map<string, { labels: string[]; policies: Set<unknown> }>();
@@ -94,10 +104,17 @@ export function versionConflicts(runtime: CorsRuntime): string[] {
   return lines;
 }
 
-/** The options of a policy that differ from the defaults, each with where it was written. */
-export function describeOptions(options: ResolvedCorsOptions, sources: OptionSources): string {
-  const set = (Object.keys(sources) as (keyof OptionSources)[])
-    .filter((k) => sources[k] !== 'default')
-    .map((k) => `${k}=${describeOption(options[k])} (${describeSource(sources[k])})`);
-  return set.length ? set.join(', ') : 'defaults';
+const OPT_INS: ReadonlySet<string> = new Set(Object.values(SAFETY_OPT_INS));
+
+/**
+ * Every option of a policy with where it was written, `(default)` for those the user never
+ * wrote; the opt-ins only when set, since off is all they ever are by default. With
+ * `defaults: false`, only the options written somewhere (`defaults` when there are none), as
+ * the gateway table prints them.
+ */
+export function describeOptions(options: ResolvedCorsOptions, sources: OptionSources, root: RootLabel = 'forRoot', defaults = true): string {
+  const shown = (Object.keys(sources) as (keyof OptionSources)[])
+    .filter((k) => sources[k] !== 'default' || (defaults && !OPT_INS.has(k)))
+    .map((k) => `${k}=${options[k] === undefined ? 'none' : describeOption(options[k])} (${describeSource(sources[k], root)})`);
+  return shown.length ? shown.join(', ') : 'defaults';
 }

@@ -72,6 +72,23 @@ describe('preflights (SPEC §4)', () => {
     expect(asObject(out.headers)).toEqual({ 'access-control-allow-origin': 'https://a.com' });
   });
 
+  it.each([
+    { desc: "methods '*': any method passes, ACAM is '*'", methods: '*', acrm: 'PURGE' },
+    { desc: "'*' in a list: ACAM is '*' alone", methods: ['GET', 'HEAD', 'POST', '*'], acrm: 'PURGE' },
+    { desc: "'*' in a comma-separated string", methods: 'GET, *', acrm: 'PROPFIND' },
+    { desc: "'*' still lets a listed method through", methods: ['GET', '*'], acrm: 'GET' },
+  ])('$desc (Fetch wildcard, without credentials)', ({ methods, acrm }) => {
+    const out = preflightResponse(policy({ methods }), 'https://a.com', true, acrm, undefined, undefined);
+    expect(out.refusal).toBeNull();
+    expect(asObject(out.headers)['access-control-allow-methods']).toBe('*');
+  });
+
+  it("methods '*' still refuses an ACRM that is not a method token", () => {
+    const out = preflightResponse(policy({ methods: '*' }), 'https://a.com', true, 'GET POST', undefined, undefined);
+    expect(out.refusal).toEqual({ kind: 'method', method: 'GET POST' });
+    expect(asObject(out.headers)['access-control-allow-methods']).toBeUndefined();
+  });
+
   it('refused origin: no headers at all', () => {
     const out = preflightResponse(policy({ origins: 'https://a.com' }), 'https://b.com', false, 'GET', undefined, undefined);
     expect(out.headers).toEqual([]);

@@ -1,5 +1,13 @@
 import { jest } from '@jest/globals';
-import { cachedOrigins, checkOrigin, compileOrigins } from '../../lib/core/index.js';
+import {
+  ABANDON_LOOKUP,
+  cachedOrigins,
+  checkOrigin,
+  compileOrigins,
+  LOOKUP_KEY,
+  MAX_CACHE_KEY_LENGTH,
+  type CachedPredicateHooks,
+} from '../../lib/core/index.js';
 
 function clock() {
   let t = 1_000;
@@ -197,5 +205,207 @@ describe('cachedOrigins and a lookup that never settles (SPEC §7)', () => {
   it('is named after its lookup, for explain mode\'s start-up table', () => {
     expect(cachedOrigins(function isPartner() { return true; }, { ttl: 1 }).name).toBe('cachedOrigins(isPartner)');
     expect(cachedOrigins(Object.defineProperty(() => true, 'name', { value: '' }), { ttl: 1 }).name).toBe('cachedOrigins');
+  });
+});
+
+describe('cachedOrigins: one spelling per origin (issue 15)', () => {
+  it('hands the lookup the normalised origin, so an upper-case spelling cannot poison the answer', () => {
+    const seen: string[] = [];
+    // A store that compares exactly, as most do.
+    const p = cachedOrigins((o) => (seen.push(o), o === 'https://victim.example'), { ttl: 60_000 });
+    const m = compileOrigins([p]);
+    expect(checkOrigin(m, 'HTTPS://VICTIM.EXAMPLE', {})).toBe(true);
+    expect(checkOrigin(m, 'https://victim.example', {})).toBe(true);
+    expect(seen).toEqual(['https://victim.example']);
+  });
+
+  it.each([
+    { desc: 'a path', origin: 'https://a.test/x' },
+    { desc: 'whitespace', origin: 'https://a.test ' },
+    { desc: 'userinfo', origin: 'https://u@a.test' },
+    { desc: 'null', origin: 'null' },
+    { desc: 'an empty value', origin: '' },
+    { desc: 'a huge value', origin: `https://${'a'.repeat(400)}.test` },
+  ])('never lets a malformed Origin reach the lookup or the cache: $desc', ({ origin }) => {
+    let calls = 0;
+    const p = cachedOrigins(() => (calls++, true), { ttl: 60_000 });
+    expect(checkOrigin(compileOrigins([p]), origin, {})).toEqual({ kind: 'origin', origin });
+    expect(p(origin, {})).toBe(false); // called directly too
+    expect(calls).toBe(0);
+    expect(p.size).toBe(0);
+  });
+});
+
+describe("cachedOrigins bounded by the module's originTimeout (issue 15)", () => {
+  const never = () => new Promise<boolean>(() => {});
+
+  it('the smaller bound wins: after an originTimeout, the next request asks the store again', async () => {
+    jest.useFakeTimers();
+    try {
+      const answers: (() => Promise<boolean>)[] = [never, async () => true];
+      let calls = 0;
+      // The cache's own timeout is the default 5000 ms; the module's is 1000 ms.
+      const p = cachedOrigins(() => answers[calls++](), { ttl: 60_000 });
+      const m = compileOrigins([p]);
+      const first = checkOrigin(m, 'https://a.test', {}, 1000);
+      await jest.advanceTimersByTimeAsync(1000);
+      await expect(first).resolves.toEqual({ kind: 'origin-timeout', origin: 'https://a.test', timeout: 1000 });
+      await expect(checkOrigin(m, 'https://a.test', {}, 1000)).resolves.toBe(true);
+      expect(calls).toBe(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('abandoning one lookup leaves a newer one, and other origins, alone', async () => {
+    const resolvers: ((v: boolean) => void)[] = [];
+    const p = cachedOrigins(() => new Promise<boolean>((r) => resolvers.push(r)), { ttl: 60_000 });
+    const hooks = p as unknown as CachedPredicateHooks;
+    const a = p('https://a.test', {}) as Promise<boolean>;
+    const b = p('https://b.test', {}) as Promise<boolean>;
+    hooks[ABANDON_LOOKUP]!(a);
+    const fresh = p('https://a.test', {});
+    expect(fresh).not.toBe(a);
+    expect(p('https://b.test', {})).toBe(b);
+    hooks[ABANDON_LOOKUP]!(a); // again, late: the newer lookup stays shared
+    expect(p('https://a.test', {})).toBe(fresh);
+    resolvers[0](true); // the abandoned lookup answers after all: not kept
+    await a;
+    expect(p.size).toBe(0);
+  });
+
+  it('offers its hooks as non-enumerable symbols', () => {
+    const p = cachedOrigins(() => true, { ttl: 1, key: () => 't' });
+    expect(Object.keys(p)).not.toContain(String(ABANDON_LOOKUP));
+    expect(Object.getOwnPropertyDescriptor(p, ABANDON_LOOKUP)?.enumerable).toBe(false);
+    expect(Object.getOwnPropertyDescriptor(p, LOOKUP_KEY)?.enumerable).toBe(false);
+  });
+});
+
+describe('cachedOrigins per tenant: the key option (issue 17)', () => {
+  interface Req { readonly tenant: string }
+  const STORE: Record<string, ReadonlySet<string>> = { a: new Set(['https://shared.test']), b: new Set() };
+
+  function tenantCache(extra: { max?: number; now?: () => number } = {}) {
+    const calls: [string, unknown, string | undefined][] = [];
+    const p = cachedOrigins<Req>((origin, req, key) => (calls.push([origin, req, key]), STORE[key!]?.has(origin) === true), {
+      ttl: 60_000, key: (_origin, req) => req.tenant, ...extra,
+    });
+    return { p, calls };
+  }
+
+  it('caches per (key, origin): one tenant\'s answer is never reused for another', () => {
+    const { p, calls } = tenantCache();
+    const a = { tenant: 'a' };
+    const b = { tenant: 'b' };
+    expect(p('https://shared.test', a)).toBe(true);
+    expect(p('https://shared.test', b)).toBe(false);
+    expect(p('https://shared.test', a)).toBe(true);
+    expect(p('https://shared.test', b)).toBe(false);
+    // The lookup got the origin, the framework request and the key, once per tenant.
+    expect(calls).toEqual([['https://shared.test', a, 'a'], ['https://shared.test', b, 'b']]);
+    expect(p.size).toBe(2);
+  });
+
+  it('keeps each (key, origin) answer for its own ttl (fake clock)', () => {
+    const c = clock();
+    const { p, calls } = tenantCache({ now: c.now });
+    p('https://shared.test', { tenant: 'a' });
+    c.advance(30_000);
+    p('https://shared.test', { tenant: 'b' });
+    c.advance(30_000); // a's answer is 60 s old: expired; b's is 30 s old: kept
+    p('https://shared.test', { tenant: 'a' });
+    p('https://shared.test', { tenant: 'b' });
+    expect(calls.map(([, , k]) => k)).toEqual(['a', 'b', 'a']);
+  });
+
+  it('gives the key function the normalised origin and the request', () => {
+    const seen: unknown[] = [];
+    const req = { tenant: 'a' };
+    const p = cachedOrigins(() => true, { ttl: 1000, key: (origin, request) => (seen.push(origin, request), 'a') });
+    p('HTTPS://Shared.TEST', req);
+    expect(seen).toEqual(['https://shared.test', req]);
+  });
+
+  it('names the key of a refusal, for explain mode', () => {
+    const { p } = tenantCache();
+    expect(checkOrigin(compileOrigins([p]), 'https://shared.test', { tenant: 'b' })).toEqual({ kind: 'origin', origin: 'https://shared.test', key: 'b' });
+    expect(checkOrigin(compileOrigins([p]), 'https://shared.test', { tenant: 'a' })).toBe(true);
+    // A refusal without a keyed cache carries no key.
+    expect(checkOrigin(compileOrigins([() => false]), 'https://shared.test', {})).toEqual({ kind: 'origin', origin: 'https://shared.test' });
+  });
+
+  it('names the key of a timed-out lookup', async () => {
+    jest.useFakeTimers();
+    try {
+      const p = cachedOrigins(() => new Promise<boolean>(() => {}), { ttl: 1000, key: () => 'tenant-a' });
+      const verdict = checkOrigin(compileOrigins([p]), 'https://a.test', {}, 50);
+      await jest.advanceTimersByTimeAsync(50);
+      await expect(verdict).resolves.toEqual({ kind: 'origin-timeout', origin: 'https://a.test', timeout: 50, key: 'tenant-a' });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('shares a pending lookup per (key, origin) only', async () => {
+    const resolvers: ((v: boolean) => void)[] = [];
+    const p = cachedOrigins<Req>(() => new Promise<boolean>((r) => resolvers.push(r)), { ttl: 60_000, key: (_o, req) => req.tenant });
+    const a1 = p('https://x.test', { tenant: 'a' });
+    const a2 = p('https://x.test', { tenant: 'a' });
+    const b1 = p('https://x.test', { tenant: 'b' });
+    expect(a1).toBe(a2);
+    expect(b1).not.toBe(a1);
+    expect(resolvers).toHaveLength(2);
+    resolvers[0](true);
+    resolvers[1](false);
+    await expect(a1).resolves.toBe(true);
+    await expect(b1).resolves.toBe(false);
+    expect(p('https://x.test', { tenant: 'a' })).toBe(true);
+    expect(p('https://x.test', { tenant: 'b' })).toBe(false);
+  });
+
+  it.each([
+    { desc: 'throws', key: () => { throw new Error('no tenant'); }, message: 'cachedOrigins key function failed: no tenant' },
+    { desc: 'returns no string', key: () => 42 as never, message: 'cachedOrigins key function returned number, not a string' },
+    { desc: 'returns an over-long string', key: () => 'x'.repeat(MAX_CACHE_KEY_LENGTH + 1), message: `cachedOrigins key is longer than ${MAX_CACHE_KEY_LENGTH} characters` },
+  ])('refuses, reported like a failing predicate, when the key function $desc', ({ key, message }) => {
+    let calls = 0;
+    const p = cachedOrigins(() => (calls++, true), { ttl: 60_000, key });
+    expect(checkOrigin(compileOrigins([p]), 'https://a.test', {})).toEqual({ kind: 'origin-error', origin: 'https://a.test', message });
+    expect(calls).toBe(0);
+    expect(p.size).toBe(0);
+  });
+
+  it('keeps at most max answers, all keys together', () => {
+    const { p, calls } = tenantCache({ max: 3 });
+    for (const tenant of ['a', 'b']) for (const o of ['https://1.test', 'https://2.test']) p(o, { tenant });
+    expect(p.size).toBe(3); // a's answer for 1.test went first
+    p('https://1.test', { tenant: 'a' });
+    expect(calls.map(([o, , k]) => `${k} ${o}`)).toEqual(['a https://1.test', 'a https://2.test', 'b https://1.test', 'b https://2.test', 'a https://1.test']);
+  });
+
+  it('invalidate() drops one entry, an origin for every key, a key for every origin, or everything', () => {
+    const { p, calls } = tenantCache();
+    const fill = () => {
+      for (const tenant of ['a', 'b']) for (const o of ['https://1.test', 'https://2.test']) p(o, { tenant });
+    };
+    const asked = () => calls.splice(0).map(([o, , k]) => `${k} ${o}`);
+    fill();
+    asked();
+    p.invalidate('https://1.test', { key: 'a' });
+    fill();
+    expect(asked()).toEqual(['a https://1.test']);
+    p.invalidate('HTTPS://1.TEST');
+    fill();
+    expect(asked()).toEqual(['a https://1.test', 'b https://1.test']);
+    p.invalidate(undefined, { key: 'b' });
+    fill();
+    expect(asked()).toEqual(['b https://1.test', 'b https://2.test']);
+    p.invalidate();
+    expect(p.size).toBe(0);
+  });
+
+  it('refuses a key option that is not a function at creation', () => {
+    expect(() => cachedOrigins(() => true, { ttl: 1, key: 'tenant' as never })).toThrow(/nest-cross-origin: cachedOrigins\(\) key must be a function/);
   });
 });

@@ -8,6 +8,8 @@ describe('parseOrigin', () => {
     { desc: 'upper case folded', input: 'HTTPS://A.Example.COM', want: { scheme: 'https', host: 'a.example.com', port: '' } },
     { desc: 'IPv6', input: 'http://[::1]:3000', want: { scheme: 'http', host: '[::1]', port: '3000' } },
     { desc: 'custom scheme', input: 'chrome-extension://abcdef', want: { scheme: 'chrome-extension', host: 'abcdef', port: '' } },
+    { desc: 'a host ending in a dot (fully qualified)', input: 'https://example.com.', want: { scheme: 'https', host: 'example.com.', port: '' } },
+    { desc: 'localhost ending in a dot, with a port', input: 'http://localhost.:3000', want: { scheme: 'http', host: 'localhost.', port: '3000' } },
   ])('accepts $desc', ({ input, want }) => {
     expect(parseOrigin(input)).toEqual(want);
   });
@@ -24,6 +26,8 @@ describe('parseOrigin', () => {
     { desc: 'empty host', input: 'https://' },
     { desc: 'empty label', input: 'https://a..com' },
     { desc: 'leading dot', input: 'https://.a.com' },
+    { desc: 'two trailing dots', input: 'https://a.com..' },
+    { desc: 'a dot alone', input: 'https://.' },
     { desc: 'port 0', input: 'https://a.com:0' },
     { desc: 'port too big', input: 'https://a.com:65536' },
     { desc: 'port leading zero', input: 'https://a.com:080' },
@@ -42,6 +46,7 @@ describe('parseOriginPattern', () => {
     { desc: 'subdomains', input: 'https://*.example.com', want: { scheme: 'https', host: 'example.com', anySubdomain: true, port: '' } },
     { desc: 'any port', input: 'http://localhost:*', want: { scheme: 'http', host: 'localhost', anySubdomain: false, port: '*' } },
     { desc: 'both', input: 'http://*.local.test:*', want: { scheme: 'http', host: 'local.test', anySubdomain: true, port: '*' } },
+    { desc: 'subdomains of a fully qualified host', input: 'https://*.example.com.', want: { scheme: 'https', host: 'example.com.', anySubdomain: true, port: '' } },
   ])('compiles $desc', ({ input, want }) => {
     expect(parseOriginPattern(input)).toEqual(want);
   });
@@ -88,6 +93,16 @@ describe('isOriginAllowed (SPEC §5)', () => {
     { desc: 'null not listed', specs: ['https://a.com'], origin: 'null', want: false },
     { desc: 'malformed origin never allowed, even by star', specs: ['*'], origin: 'https://a.com/path', want: false },
     { desc: 'malformed origin never reaches a RegExp', specs: [/.*/], origin: 'not an origin', want: false },
+    { desc: 'a dotted host is its own origin: listed', specs: ['https://example.com.'], origin: 'https://example.com.', want: true },
+    { desc: 'a dotted host is its own origin: not the dotless one', specs: ['https://example.com.'], origin: 'https://example.com', want: false },
+    { desc: 'a dotless host does not admit the dotted one', specs: ['https://example.com'], origin: 'https://example.com.', want: false },
+    { desc: 'star admits a dotted host', specs: ['*'], origin: 'http://localhost.:3000', want: true },
+    { desc: 'a dotted wildcard admits dotted subdomains', specs: ['https://*.example.com.'], origin: 'https://a.example.com.', want: true },
+    { desc: 'a dotted wildcard does not admit dotless subdomains', specs: ['https://*.example.com.'], origin: 'https://a.example.com', want: false },
+    { desc: 'a dotless wildcard does not admit dotted subdomains', specs: ['https://*.example.com'], origin: 'https://a.example.com.', want: false },
+    { desc: 'a dotted wildcard is never the apex', specs: ['https://*.example.com.'], origin: 'https://example.com.', want: false },
+    { desc: 'any port on a dotted host', specs: ['http://localhost.:*'], origin: 'http://localhost.:5173', want: true },
+    { desc: 'a RegExp sees the dotted host', specs: [/https:\/\/a\.example\.com\./], origin: 'https://a.example.com.', want: true },
     { desc: 'array: any entry', specs: ['https://a.com', 'https://*.b.com', /https:\/\/c\.com/], origin: 'https://x.b.com', want: true },
   ])('$desc', ({ specs, origin, want }) => {
     expect(allows(specs as OriginSpec[], origin)).toBe(want);
@@ -140,6 +155,7 @@ describe('isWellFormedOrigin agrees with parseOrigin', () => {
     'https://.a.com', 'https://a.com.', 'https://a.com:0', 'https://a.com:65535', 'https://a.com:65536', 'https://a.com:99999',
     'https://a.com:080', 'https://a.com:', 'https://a.com ', 'https://résumé.com', 'http://[zz]', 'http://[]', 'http://[::1]:65536',
     'http://[1:2]', `https://${'a'.repeat(400)}.com`, 'https://a_b.com', 'https://-a.com', 'x+y.z://h',
+    'http://localhost.:3000', 'https://a.com..', 'https://.', 'https://a.com.:8080', 'http://[::1].',
   ])('%p', (origin) => {
     expect(isWellFormedOrigin(origin)).toBe(parseOrigin(origin) !== null);
   });

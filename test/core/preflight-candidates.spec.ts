@@ -50,6 +50,18 @@ describe('intersectPreflights (SPEC §3 rule 7)', () => {
     expect(refusal).toEqual({ kind: 'header', header: 'x-a' });
   });
 
+  it("a version with methods '*' narrows nothing: ACAM lists the others' common methods", () => {
+    const { headers, refusal } = combined([{ methods: '*' }, { methods: ['GET', 'PUT'] }, { methods: ['PUT', 'PATCH', 'GET'] }]);
+    expect(refusal).toBeNull();
+    expect(headers['access-control-allow-methods']).toBe('GET, PUT');
+  });
+
+  it("every version with methods '*': ACAM is '*'", () => {
+    const { headers, refusal } = combined([{ methods: '*' }, { methods: ['GET', '*'] }], 'PURGE');
+    expect(refusal).toBeNull();
+    expect(headers['access-control-allow-methods']).toBe('*');
+  });
+
   it('ACAM lists only the methods all allow; ACAH echoes what all admit', () => {
     const { headers, refusal } = combined([{ methods: ['GET', 'PUT', 'DELETE'] }, { methods: ['PUT', 'GET', 'PATCH'], allowHeaders: ['x-a'] }]);
     expect(refusal).toBeNull();

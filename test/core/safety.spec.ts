@@ -33,8 +33,10 @@ const PLACES: readonly { desc: string; where: string; build: (o: CorsOptions) =>
       return set;
     },
   },
+  // A problem of a named policy's own keys is reported where they were written (issue 15),
+  // once, however many routes select the policy.
   {
-    desc: 'a named policy on a controller', where: 'CatsController',
+    desc: 'a named policy on a controller', where: 'forRoot.policies.partners',
     build: (o) => {
       const set = new PolicySet({ policies: { partners: o } });
       set.routePolicy('partners', undefined, 'CatsController', 'list');
@@ -97,12 +99,23 @@ describe('safety rules (SPEC §6): configurations that leak credentials are refu
     expect(set.issues.issues.map((i) => `${i.option} ${i.rule}`)).toEqual([
       'origins[1] insecure-origin-with-credentials',
       'origins[1] public-suffix-with-credentials',
+      'origins[1] insecure-origin-with-private-network',
       'origins[2] any-origin-with-credentials',
       'origins[2] private-network-from-any-origin',
       'origins[3] null-origin-with-credentials',
       'origins[4] insecure-origin-with-credentials',
+      'origins[4] insecure-origin-with-private-network',
     ]);
-    expect(thrown(set).message).toMatch(/^nest-cross-origin: invalid CORS configuration \(6 problems\):/);
+    expect(thrown(set).message).toMatch(/^nest-cross-origin: invalid CORS configuration \(8 problems\):/);
+  });
+
+  it('dangerouslyAllowInsecureOrigins accepts an http: origin for credentials and the private network alike', () => {
+    const set = new PolicySet({ supportsCredentials: true, allowPrivateNetwork: true, origins: ['http://intranet.example'], dangerouslyAllowInsecureOrigins: true });
+    expect(set.issues.issues).toEqual([]);
+    expect(set.warnings).toEqual([
+      expect.stringContaining('allowed by dangerouslyAllowInsecureOrigins: true (rule "insecure-origin-with-credentials")'),
+      expect.stringContaining('allowed by dangerouslyAllowInsecureOrigins: true (rule "insecure-origin-with-private-network")'),
+    ]);
   });
 
   it('one opt-in accepts one rule only', () => {
@@ -155,6 +168,7 @@ describe('isPublicSuffix (tldts, ICANN and private sections)', () => {
   it.each([
     ['com', true], ['co.uk', true], ['github.io', true], ['s3.amazonaws.com', true], ['myshopify.com', true],
     ['example.com', false], ['app.github.io', false], ['localhost', false], ['corp', false], ['invalid', false],
+    ['com.', true], ['github.io.', true], ['example.com.', false],
   ] as const)('%s → %s', (host, want) => {
     expect(isPublicSuffix(host)).toBe(want);
   });
@@ -181,6 +195,8 @@ describe('isLoopbackHost', () => {
     ['127.0.0.1', false, true], ['127.1.2.3', false, true], ['[::1]', false, true], ['[0:0:0:0:0:0:0:1]', false, true],
     ['128.0.0.1', false, false], ['10.0.0.1', false, false], ['app.example', false, false], ['[::2]', false, false],
     ['localhost.evil.example', false, false], ['127.0.0.1', true, false],
+    ['localhost.', false, true], ['app.localhost.', false, true], ['localhost.', true, true], ['127.0.0.1.', false, true],
+    ['localhost.evil.example.', false, false],
   ] as const)('%s (any subdomain: %s) → %s', (host, anySubdomain, want) => {
     expect(isLoopbackHost(host, anySubdomain)).toBe(want);
   });

@@ -2,7 +2,7 @@
 // them: one comma-separated string is a list, and a bad element is named on its own.
 import { Controller, Get, Injectable, Module, type INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { CorsConfigError, CorsModule } from '../../lib/index.js';
+import { CorsConfigError, CorsModule, CorsService } from '../../lib/index.js';
 import { ADAPTERS } from '../utility/adapters.js';
 import { STARTS, rootModule } from '../utility/start.js';
 
@@ -55,10 +55,36 @@ describe.each(ADAPTERS)('CORS_ORIGINS through forRootAsync on $name', (adapter) 
       expect(res.headers['access-control-allow-origin']).toBe(want);
     });
 
+    it('shows the variable split into its elements in CorsService.policyFor()', () => {
+      expect(app.get(CorsService).policyFor('GET', '/data')?.options.origins).toEqual(['https://a.example', 'https://*.b.example', 'http://localhost:*']);
+    });
+
     it('answers a preflight from an element', async () => {
       const res = await request(app.getHttpServer()).options('/data').set('Origin', 'https://a.example').set('Access-Control-Request-Method', 'GET');
       expect(res.status).toBe(204);
       expect(res.headers['access-control-allow-origin']).toBe('https://a.example');
+    });
+  });
+
+  describe.each(STARTS)('the variable unset, started with $how', ({ start }) => {
+    it.each([
+      { desc: 'unset', value: undefined },
+      { desc: 'empty', value: '' },
+    ])('fails start-up instead of allowing every origin: $desc', async ({ value }) => {
+      if (value === undefined) delete process.env.CORS_ORIGINS;
+      else process.env.CORS_ORIGINS = value;
+      let error: unknown;
+      try {
+        const app = await start(rootModule([corsFromEnv()], [DataController]), adapter, false);
+        await app.close();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(CorsConfigError);
+      const e = error as CorsConfigError;
+      expect(e.issues).toEqual([expect.objectContaining({ where: 'forRootAsync', option: 'origins', value, reason: 'missing' })]);
+      expect(e.message).toContain(`forRootAsync: origins = ${value === undefined ? 'undefined' : '""'}: is `);
+      expect(e.message).toContain("config.get('CORS_ORIGINS')");
     });
   });
 
@@ -74,8 +100,9 @@ describe.each(ADAPTERS)('CORS_ORIGINS through forRootAsync on $name', (adapter) 
       }
       expect(error).toBeInstanceOf(CorsConfigError);
       const e = error as CorsConfigError;
-      expect(e.issues).toEqual([expect.objectContaining({ where: 'forRoot', option: 'origins', value: 'https://b.example/', reason: 'invalid' })]);
-      expect(e.message).toContain('forRoot: origins = "https://b.example/": has a path, query, fragment or trailing slash');
+      // Issue 15: named after the call the options came from.
+      expect(e.issues).toEqual([expect.objectContaining({ where: 'forRootAsync', option: 'origins', value: 'https://b.example/', reason: 'invalid' })]);
+      expect(e.message).toContain('forRootAsync: origins = "https://b.example/": has a path, query, fragment or trailing slash');
       expect(e.message).not.toContain('https://a.example');
     });
   });

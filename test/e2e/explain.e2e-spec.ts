@@ -31,6 +31,13 @@ async function rawRequest(app: INestApplication, text: string): Promise<string> 
   });
 }
 
+// The start-up table shows every option, a value no one wrote marked "(default)" (issue 15).
+const DEFAULT_METHODS = 'methods=["GET","HEAD","POST","OPTIONS","PUT","PATCH","DELETE"] (default)';
+const DEFAULT_TAIL = 'exposeHeaders=none (default), supportsCredentials=false (default), maxAge=none (default), sendWildcard=false (default), ' +
+  'varyHeader=true (default), alwaysSend=true (default), automaticOptions=true (default), allowPrivateNetwork=false (default)';
+/** A policy's line after its origins: everything else at its default. */
+const withDefaults = (origins: string) => `${origins}, ${DEFAULT_METHODS}, allowHeaders="*" (default), ${DEFAULT_TAIL}`;
+
 async function appWith(adapter: AdapterCase, debug: boolean, logger: CaptureLogger): Promise<INestApplication> {
   const ref = await Test.createTestingModule({
     imports: [CorsModule.forRoot({ origins: 'https://root.example', debug, resources: { '/api/*': {} } })],
@@ -103,7 +110,8 @@ describe.each(ADAPTERS)('explain mode on $name', (adapter) => {
   it('prints the route policy table at start-up', () => {
     const table = logger.from('CorsModule').filter((m) => !m.startsWith('CORS refused'));
     expect(table[0]).toBe('CORS policies of 3 routes:');
-    expect(table).toContain('  GET     /cats -> CatsController.list [CatsController.list]: origins="https://*.partner.example" (controller @CrossOrigin)');
+    expect(table).toContain(`  GET     /cats -> CatsController.list [CatsController.list]: ${withDefaults('origins="https://*.partner.example" (controller @CrossOrigin)')}`);
+    expect(table).toContain(`  POST    /cats -> CatsController.create [CatsController.create]: origins="https://app.example" (handler @CrossOrigin), methods=["POST"] (handler @CrossOrigin), allowHeaders=["content-type"] (handler @CrossOrigin), ${DEFAULT_TAIL}`);
     expect(table).toContain('  GET     /cats/internal -> CatsController.internal: no CORS (@CrossOrigin(false))');
   });
 
@@ -152,9 +160,9 @@ describe.each(ADAPTERS)('explain mode start-up table with RegExps and predicates
       const table = logger.from('CorsModule');
       expect(table).toEqual([
         'CORS policies of 3 routes:',
-        '  GET     /dogs -> DogsController.list [resources["/*"]]: origins=[/^https:\\/\\/x\\.example$/i,[predicate isPartner],[predicate]] (forRoot)',
-        '  GET     /dogs/one -> DogsController.one [DogsController.one]: origins=/^https:\\/\\/y\\.example$/ (handler @CrossOrigin)',
-        '  GET     /dogs/cached -> DogsController.cached [DogsController.cached]: origins=[[predicate cachedOrigins(lookupPartner)]] (handler @CrossOrigin)',
+        `  GET     /dogs -> DogsController.list [resources["/*"]]: ${withDefaults('origins=[/^https:\\/\\/x\\.example$/i,[predicate isPartner],[predicate]] (forRoot)')}`,
+        `  GET     /dogs/one -> DogsController.one [DogsController.one]: ${withDefaults('origins=/^https:\\/\\/y\\.example$/ (handler @CrossOrigin)')}`,
+        `  GET     /dogs/cached -> DogsController.cached [DogsController.cached]: ${withDefaults('origins=[[predicate cachedOrigins(lookupPartner)]] (handler @CrossOrigin)')}`,
       ]);
     } finally {
       await app.close();

@@ -35,8 +35,9 @@ class OptionsController {
     res.end('raw');
   }
   @CrossOrigin({ alwaysSend: false }) @Get('no-always-send') noAlwaysSend() { return 'ok'; }
-  // A listed origin: SPEC §6 refuses allowPrivateNetwork with origins '*'.
-  @CrossOrigin({ origins: 'http://example.com', allowPrivateNetwork: true }) @Get('pna') pna() { return 'ok'; }
+  // A listed origin: SPEC §6 refuses allowPrivateNetwork with origins '*', and with an http:
+  // origin other than loopback unless dangerouslyAllowInsecureOrigins accepts it (issue 15).
+  @CrossOrigin({ origins: 'http://example.com', allowPrivateNetwork: true, dangerouslyAllowInsecureOrigins: true }) @Get('pna') pna() { return 'ok'; }
   @CrossOrigin({ automaticOptions: false }) @Post('manual') manual() { return 'ok'; }
   @CrossOrigin({ automaticOptions: false }) @Options('manual') manualOptions() { return 'Welcome!'; }
   @CrossOrigin({ automaticOptions: false }) @Post('manual-no-route') manualNoRoute() { return 'ok'; }

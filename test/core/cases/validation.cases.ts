@@ -1,4 +1,5 @@
 import type { CorsConfigIssueReason, CorsModuleOptions } from '../../../lib/core/index.js';
+import { UNREACHABLE_ORIGINS } from './canonical.cases.js';
 
 /** One invalid configuration and the issues it must raise (option, reason), no more, no less. */
 export interface InvalidCase {
@@ -13,6 +14,10 @@ export const INVALID_CASES: readonly InvalidCase[] = [
   { desc: 'credentials with the default origins', options: { supportsCredentials: true }, want: [{ option: 'supportsCredentials', reason: 'incompatible' }] },
   { desc: 'credentials with "*" in a list', options: { origins: ['https://a.com', '*'], supportsCredentials: true }, want: [{ option: 'supportsCredentials', reason: 'incompatible' }] },
   { desc: 'credentials with exposeHeaders "*"', options: { origins: 'https://a.com', supportsCredentials: true, exposeHeaders: '*' }, want: [{ option: 'exposeHeaders', reason: 'incompatible' }] },
+  { desc: 'credentials with "*" in exposeHeaders beside names', options: { origins: 'https://a.com', supportsCredentials: true, exposeHeaders: ['X-Total', '*'] }, want: [{ option: 'exposeHeaders', reason: 'incompatible' }] },
+  { desc: 'credentials with methods "*"', options: { origins: 'https://a.com', supportsCredentials: true, methods: '*' }, want: [{ option: 'methods', reason: 'incompatible' }] },
+  { desc: 'credentials with "*" in a methods list', options: { origins: 'https://a.com', supportsCredentials: true, methods: ['GET', 'HEAD', 'POST', '*'] }, want: [{ option: 'methods', reason: 'incompatible' }] },
+  { desc: 'credentials with "*" in a comma-separated methods string', options: { origins: 'https://a.com', supportsCredentials: true, methods: 'GET, *' }, want: [{ option: 'methods', reason: 'incompatible' }] },
   { desc: 'origin with a path', options: { origins: 'https://a.com/app' }, want: [{ option: 'origins', reason: 'invalid' }] },
   { desc: 'origin with a trailing slash', options: { origins: ['https://a.com/'] }, want: [{ option: 'origins[0]', reason: 'invalid' }] },
   { desc: 'origin with a query', options: { origins: 'https://a.com?x=1' }, want: [{ option: 'origins', reason: 'invalid' }] },
@@ -59,6 +64,39 @@ export const INVALID_CASES: readonly InvalidCase[] = [
   { desc: 'originTimeout as a string', options: { originTimeout: '5000' }, want: [{ option: 'originTimeout', reason: 'invalid' }] },
   { desc: 'originTimeout inside a policy (forRoot only)', options: { policies: { p: { originTimeout: 50 } } }, want: [{ option: 'originTimeout', reason: 'invalid' }] },
   { desc: 'originTimeout inside a resource (forRoot only)', options: { resources: { '/api/*': { originTimeout: 50 } } }, want: [{ option: 'originTimeout', reason: 'invalid' }] },
+  // An origins key written but empty, as an unset environment variable gives it: every origin
+  // would be allowed if it inherited the default '*'.
+  { desc: 'origins present but undefined', options: { origins: undefined }, want: [{ option: 'origins', reason: 'missing' }] },
+  { desc: 'origins null', options: { origins: null }, want: [{ option: 'origins', reason: 'missing' }] },
+  { desc: 'origins an empty string', options: { origins: '' }, want: [{ option: 'origins', reason: 'missing' }] },
+  { desc: 'origins a blank string', options: { origins: '  ' }, want: [{ option: 'origins', reason: 'missing' }] },
+  { desc: 'origins undefined with credentials: only the missing origins', options: { origins: undefined, supportsCredentials: true }, want: [{ option: 'origins', reason: 'missing' }] },
+  { desc: 'an undefined entry in an origins list', options: { origins: ['https://a.example', undefined] }, want: [{ option: 'origins[1]', reason: 'missing' }] },
+  { desc: 'origins undefined in a resources entry', options: { resources: { '/api/*': { origins: undefined } } }, want: [{ option: 'origins', reason: 'missing' }] },
+  { desc: 'origins undefined in a named policy', options: { policies: { partners: { origins: undefined, maxAge: 60 } } }, want: [{ option: 'origins', reason: 'missing' }] },
+  // Origin entries no browser's Origin can equal (one row per kind, from canonical.cases.ts).
+  ...UNREACHABLE_ORIGINS.map((u) => ({ desc: `origin entry: ${u.desc}`, options: { origins: [u.input] }, want: [{ option: 'origins[0]', reason: 'invalid' as const }] })),
+  { desc: 'an unreachable origin inside a comma-separated list', options: { origins: 'https://ok.example, https://a.example:443' }, want: [{ option: 'origins', reason: 'invalid' }] },
+  { desc: 'an unreachable origin in a resource', options: { resources: { '/api/*': { origins: 'http://0x7f.1' } } }, want: [{ option: 'origins', reason: 'invalid' }] },
+  // Header names no preflight asks for, or no script can read.
+  { desc: 'allowHeaders naming Cookie', options: { allowHeaders: ['Content-Type', 'Cookie'] }, want: [{ option: 'allowHeaders[1]', reason: 'forbidden' }] },
+  { desc: 'allowHeaders naming Host (any case)', options: { allowHeaders: 'host' }, want: [{ option: 'allowHeaders', reason: 'forbidden' }] },
+  ...['Accept-Charset', 'Accept-Encoding', 'Connection', 'Content-Length', 'Cookie2', 'Date', 'DNT', 'Expect', 'Keep-Alive', 'Referer', 'Set-Cookie', 'TE', 'Trailer', 'Transfer-Encoding', 'Upgrade', 'Via']
+    .map((name) => ({ desc: `allowHeaders naming ${name}`, options: { allowHeaders: [name] }, want: [{ option: 'allowHeaders[0]', reason: 'forbidden' as const }] })),
+  { desc: 'allowHeaders naming a Sec- header', options: { allowHeaders: ['Sec-Fetch-Mode'] }, want: [{ option: 'allowHeaders[0]', reason: 'forbidden' }] },
+  { desc: 'allowHeaders naming a Proxy- header', options: { allowHeaders: 'X-A, Proxy-Authorization' }, want: [{ option: 'allowHeaders', reason: 'forbidden' }] },
+  { desc: 'allowHeaders naming Origin', options: { allowHeaders: ['Origin'] }, want: [{ option: 'allowHeaders[0]', reason: 'forbidden' }] },
+  { desc: 'allowHeaders naming Access-Control-Request-Method', options: { allowHeaders: ['Access-Control-Request-Method'] }, want: [{ option: 'allowHeaders[0]', reason: 'forbidden' }] },
+  { desc: 'allowHeaders naming Access-Control-Request-Headers', options: { allowHeaders: ['access-control-request-headers'] }, want: [{ option: 'allowHeaders[0]', reason: 'forbidden' }] },
+  { desc: 'allowHeaders naming Access-Control-Request-Private-Network', options: { allowHeaders: ['Access-Control-Request-Private-Network'] }, want: [{ option: 'allowHeaders[0]', reason: 'prohibited' }] },
+  { desc: 'exposeHeaders naming Set-Cookie', options: { exposeHeaders: ['X-Total', 'Set-Cookie'] }, want: [{ option: 'exposeHeaders[1]', reason: 'forbidden' }] },
+  { desc: 'exposeHeaders naming Set-Cookie2', options: { exposeHeaders: 'set-cookie2' }, want: [{ option: 'exposeHeaders', reason: 'forbidden' }] },
+  ...['Access-Control-Allow-Origin', 'Access-Control-Allow-Credentials', 'Access-Control-Allow-Methods', 'Access-Control-Allow-Headers', 'Access-Control-Expose-Headers', 'Access-Control-Max-Age', 'Access-Control-Allow-Private-Network']
+    .map((name) => ({ desc: `exposeHeaders naming ${name}`, options: { exposeHeaders: [name] }, want: [{ option: 'exposeHeaders[0]', reason: 'prohibited' as const }] })),
+  { desc: 'a forbidden header in a named policy', options: { policies: { p: { allowHeaders: ['Cookie'] } } }, want: [{ option: 'allowHeaders[0]', reason: 'forbidden' }] },
+  // maxAge no browser keeps.
+  { desc: 'maxAge over 86400', options: { maxAge: 86_401 }, want: [{ option: 'maxAge', reason: 'invalid' }] },
+  { desc: 'maxAge of a week in a resource', options: { resources: { '/api/*': { maxAge: 604_800 } } }, want: [{ option: 'maxAge', reason: 'invalid' }] },
   {
     desc: 'multiple problems are all reported',
     options: { origins: ['https://a.com/'], methods: ['TRACE'], maxAge: -1, exposeHeaders: 'bad name', colour: 'red' },
@@ -81,6 +119,9 @@ export const VALID_CASES: readonly { desc: string; options: CorsModuleOptions }[
   { desc: 'null listed', options: { origins: ['null'] } },
   { desc: 'maxAge 0', options: { maxAge: 0 } },
   { desc: 'comma-separated methods', options: { methods: 'GET, POST' } },
+  { desc: 'methods "*" without credentials (Fetch wildcard)', options: { methods: '*' } },
+  { desc: '"*" in a methods list without credentials', options: { methods: ['GET', 'HEAD', 'POST', '*'] } },
+  { desc: 'exposeHeaders "*" without credentials', options: { exposeHeaders: '*' } },
   { desc: 'sendWildcard with star', options: { origins: '*', sendWildcard: true } },
   { desc: 'resources and policies', options: { resources: { '/api/*': { origins: 'https://a.com' }, '/public': {} }, policies: { p: { maxAge: 5 } } } },
   { desc: 'any port pattern', options: { origins: 'http://localhost:*' } },
@@ -88,6 +129,12 @@ export const VALID_CASES: readonly { desc: string; options: CorsModuleOptions }[
   { desc: 'comma-separated origins, as an environment variable gives them', options: { origins: 'https://a.example, https://*.b.example ,http://localhost:*' } },
   { desc: 'comma-separated origins with empty elements', options: { origins: 'https://a.example,,https://b.example,' } },
   { desc: 'comma-separated origins inside an array, with credentials', options: { origins: [/^https:\/\/x\.example$/, 'https://a.example,https://b.example'], supportsCredentials: true } },
+  { desc: 'other keys present but undefined keep their defaults (spread options)', options: { origins: 'https://a.example', methods: undefined, allowHeaders: undefined, maxAge: undefined, supportsCredentials: undefined, resources: undefined, policies: undefined } },
+  { desc: 'maxAge 86400, the longest a browser keeps a preflight', options: { maxAge: 86_400 } },
+  { desc: 'allowHeaders naming headers a page may set', options: { allowHeaders: ['Authorization', 'Content-Type', 'X-Requested-With', 'Accept', 'Cookie-Consent', 'Secret'] } },
+  { desc: 'exposeHeaders naming ordinary response headers', options: { exposeHeaders: ['Content-Disposition', 'X-Total', 'Retry-After', 'ETag'] } },
+  { desc: 'origins browsers send as written', options: { origins: ['https://a.example:8443', 'http://127.0.0.1:3000', 'http://[::1]', 'https://xn--bcher-kva.example', 'https://example.com.', 'chrome-extension://abcdef'] } },
+  { desc: 'origin names in upper case (compared case-insensitively)', options: { origins: 'HTTPS://App.Example.COM' } },
   { desc: 'originTimeout 1 ms', options: { originTimeout: 1 } },
   { desc: 'originTimeout at the longest timer delay', options: { originTimeout: 2 ** 31 - 1 } },
 ];
