@@ -69,7 +69,7 @@ export interface ProbeExchange {
   readonly reason: string | null;
 }
 
-/** The shape `--json` prints (SPEC §10). */
+/** The shape `--json` prints (README "Checking a deployed stack: probe"). */
 export interface ProbeResult {
   readonly verdict: 'allowed' | 'refused';
   /** Why the browser would block the call (the failing request's reason), `null` when allowed. */
