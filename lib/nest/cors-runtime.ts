@@ -9,6 +9,9 @@ import { decisionEvent, type CorsDecisionEvent } from './decision-event.js';
 import { escapeForLog, formatRefusal } from './explain.js';
 import { CorsState, type RouteRef, type RouteTag } from './route-state.js';
 
+/** The methods an explanation checks a path's handlers for. */
+const PROBED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
 /** How many distinct notes explain mode remembers having logged: a bound on memory, whatever requests say. */
 const MAX_NOTES = 1000;
 
@@ -22,6 +25,8 @@ export class CorsRuntime {
   readonly refs: RouteRef[] = [];
   /** Set by the platform door, for `CorsService.policyFor()` / `explain()` and the route report. */
   finder: CandidateFinder | null = null;
+  /** Set by the platform door: whether some handler serves (method, path, host), for explanations. */
+  serves: ((method: string, path: string, hostname: string | undefined) => boolean) | null = null;
   /** Whether anything listens to decisions (explain mode, `onDecision`): nothing is reported otherwise. */
   reporting: boolean;
   private readonly onDecision: ((event: CorsDecisionEvent) => unknown) | null;
@@ -58,8 +63,21 @@ export class CorsRuntime {
    */
   report(d: Decision, r: CorsRequest): void {
     if (d.verdict === 'none') return;
-    if (d.verdict === 'refused' && this.debug) this.logger.warn(formatRefusal(d, r));
+    if (d.verdict === 'refused' && this.debug) this.logger.warn(this.explain(d, r));
     if (this.onDecision !== null && (d.verdict === 'refused' || this.reportAllowed)) this.emit(decisionEvent(d, r));
+  }
+
+  /**
+   * The explain-mode line of a refused decision. A preflight for a method no handler serves
+   * says so, naming the methods the path's handlers do serve.
+   */
+  explain(d: Decision, r: CorsRequest): string {
+    const by = d.candidates[d.by];
+    let served: string[] = [];
+    if (d.kind === 'preflight' && (by.source === 'resources' || by.source === 'none') && this.serves !== null) {
+      served = PROBED_METHODS.filter((m) => m !== r.acrm && this.serves!(m, r.path, undefined));
+    }
+    return formatRefusal(d, r, served);
   }
 
   /** Hands an event to `onDecision`; what it throws or rejects is logged, escaped. */

@@ -5,7 +5,6 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { decide, labelOf, readCorsRequest, type Candidate, type Decision, type OptionSources, type ResolvedCorsOptions } from '../core/index.js';
 import { CorsGateways, type GatewayPolicyReport } from './cors-gateways.js';
 import { CorsInstaller } from './cors.installer.js';
-import { formatRefusal } from './explain.js';
 import { markCreated, markInitialised } from './init-state.js';
 import type { RoutePolicyReport } from './route-report.js';
 
@@ -80,7 +79,7 @@ export class CorsService implements OnApplicationBootstrap {
       allowed: d.verdict === 'allowed' && d.headers.some(([name]) => name === 'access-control-allow-origin'),
       preflight: d.kind === 'preflight',
       headers: Object.fromEntries(d.headers),
-      reason: d.verdict === 'refused' ? formatRefusal(d, r) : null,
+      reason: d.verdict === 'refused' ? this.installer.runtime.explain(d, r) : null,
     };
   }
 

@@ -53,13 +53,23 @@ function describeRefusal(r: Refused): string {
   }
 }
 
-/** One line per refused decision: what, where, and the exact reason. */
-export function formatRefusal(d: Decision, r: CorsRequest): string {
+/**
+ * One line per refused decision: what, where, and the exact reason. `servedMethods`: for a
+ * preflight no handler serves, the methods handlers do serve on that path, if any, so the
+ * line says the method is what is missing.
+ */
+export function formatRefusal(d: Decision, r: CorsRequest, servedMethods: readonly string[] = []): string {
   const preflight = d.kind === 'preflight';
-  const what = `${preflight ? 'preflight for ' : ''}${escapeForLog(preflight ? r.acrm! : r.method)} ${escapeForLog(r.path)} from ${escapeForLog(r.origin ?? '')}`;
+  const method = preflight ? r.acrm! : r.method;
+  const what = `${preflight ? 'preflight for ' : ''}${escapeForLog(method)} ${escapeForLog(r.path)} from ${escapeForLog(r.origin ?? '')}`;
   const by = d.candidates[d.by];
   const several = d.candidates.length > 1 ? ` (one of ${d.candidates.length} handlers the request may reach: ${d.candidates.map(labelOf).join(', ')})` : '';
-  return `CORS refused ${what}: ${describeRefusal({ policy: by.policy, policyLabel: labelOf(by), refusal: d.refusal! })}${several}`;
+  const reason = describeRefusal({ policy: by.policy, policyLabel: labelOf(by), refusal: d.refusal! });
+  if (servedMethods.length > 0) {
+    const unserved = `no handler serves ${escapeForLog(method)} on this path (its handlers serve ${servedMethods.join(', ')})`;
+    return `CORS refused ${what}: ${unserved}, ${by.source === 'none' ? 'and the path matches no resources entry' : `so ${labelOf(by)} applies: ${reason}`}`;
+  }
+  return `CORS refused ${what}: ${reason}${several}`;
 }
 
 /** One refused request to a gateway's socket server (README "WebSockets"), for explain mode. */

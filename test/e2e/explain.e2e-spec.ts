@@ -88,6 +88,8 @@ describe.each(ADAPTERS)('explain mode on $name', (adapter) => {
       line: 'CORS refused GET /cats/internal from https://x.dev: CORS is off for CatsController.internal (@CrossOrigin(false))' },
     { desc: 'no resources entry', send: () => preflight(app, '/elsewhere', 'https://x.dev', 'PUT'),
       line: 'CORS refused preflight for PUT /elsewhere from https://x.dev: no CORS policy applies: the path matches no resources entry' },
+    { desc: 'a method no handler serves on the path', send: () => preflight(app, '/cats', 'https://app.example', 'DELETE'),
+      line: 'CORS refused preflight for DELETE /cats from https://app.example: no handler serves DELETE on this path (its handlers serve GET, HEAD, POST), and the path matches no resources entry' },
   ])('says when no policy applies: $desc', async ({ send, line }) => {
     const before = refusals().length;
     await send();

@@ -122,6 +122,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     return found.length === 0 ? [state.onRequestPath(path)] : found.map((f) => candidateOf(state, f, path));
   };
   runtime.finder = candidates;
+  runtime.serves = (method, path, hostname) => current().candidates(method, path, hostname).length > 0;
 
   const first: Middleware = function nestCrossOrigin(req, res, next) {
     const headers = req.headers;

@@ -110,6 +110,7 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
     return found === null ? [state.onRequestPath(targetPath(url))] : found.entries.map((e) => candidateOf(state, e, found.params));
   };
   runtime.finder = (state, method, path, hostname) => candidates(state, method, path, hostname, () => hostname);
+  runtime.serves = (method, path, hostname) => preflights.find(method, path, hostname, () => hostname) !== null;
 
   markVersionFilters(adapter as never, NEUTRAL_VERSION);
   interceptNestRoutes(adapter as never, (route, add) => {
