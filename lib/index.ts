@@ -3,7 +3,7 @@ export { CorsModule } from './nest/cors.module.js';
 export { CrossOrigin, type CrossOriginValue } from './nest/cross-origin.decorator.js';
 export { CorsGuard, CorsInterceptor } from './nest/cors.enhancers.js';
 export { CorsService, type CorsExplanation } from './nest/cors.service.js';
-export type { CorsDecisionEvent, CorsDecisionReason } from './nest/decision-event.js';
+export type { CorsDecisionEvent, CorsDecisionReason } from './core/index.js';
 export type { RoutePolicyReport } from './nest/route-report.js';
 export type { GatewayPolicyReport } from './nest/cors-gateways.js';
 export { CORS_MODULE_OPTIONS, type CorsModuleAsyncOptions, type CorsOptionsFactory } from './nest/cors-module-options.interface.js';

@@ -13,6 +13,7 @@ export * from './safety.js';
 export * from './resources.js';
 export * from './decide.js';
 export * from './decision.js';
+export * from './decision-event.js';
 export * from './route-resources.js';
 export * from './handshake.js';
 export * from './policy-set.js';

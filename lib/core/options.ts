@@ -1,3 +1,5 @@
+import type { CorsDecisionEvent } from './decision-event.js';
+
 /**
  * Decides whether a request's Origin is allowed. Receives the Origin exactly as sent and the
  * framework's request object (Express `Request` or Fastify `FastifyRequest`). Only `true`
@@ -114,6 +116,16 @@ export interface CorsModuleOptions extends CorsOptions {
    * a timer takes. (default: `5000`)
    */
   originTimeout?: number;
+  /**
+   * Called after every refused CORS decision (and, with `reportAllowed`, every allowed one),
+   * on HTTP requests, preflights and WebSocket gateways, with the decision as data: stable
+   * reason codes for metrics and alerts, the Origin escaped. It runs after the response was
+   * written or handed on, so it never delays or changes it; what it throws or rejects is
+   * logged, escaped. (default: none)
+   */
+  onDecision?: (event: CorsDecisionEvent) => unknown;
+  /** Report allowed decisions to `onDecision` too, not only refusals. (default: `false`) */
+  reportAllowed?: boolean;
 }
 
 /**
@@ -168,7 +180,7 @@ export const POLICY_KEYS: readonly (keyof CorsOptions)[] = Object.freeze(
 );
 
 /** The keys only `forRoot` takes. */
-export const MODULE_ONLY_KEYS: readonly string[] = Object.freeze(['resources', 'policies', 'debug', 'originTimeout']);
+export const MODULE_ONLY_KEYS: readonly string[] = Object.freeze(['resources', 'policies', 'debug', 'originTimeout', 'onDecision', 'reportAllowed']);
 
 /**
  * The largest `maxAge`, in seconds: no browser keeps a preflight longer (Firefox caps it at

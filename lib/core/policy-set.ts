@@ -124,6 +124,15 @@ export class PolicySet {
     if (safe.debug !== undefined && typeof safe.debug !== 'boolean') {
       c.add({ where: label, option: 'debug', value: safe.debug, reason: 'invalid', detail: 'must be true or false' });
     }
+    if (safe.reportAllowed !== undefined && typeof safe.reportAllowed !== 'boolean') {
+      c.add({ where: label, option: 'reportAllowed', value: safe.reportAllowed, reason: 'invalid', detail: 'must be true or false' });
+    }
+    if (safe.onDecision !== undefined && typeof safe.onDecision !== 'function') {
+      c.add({ where: label, option: 'onDecision', value: safe.onDecision, reason: 'invalid', detail: 'must be a function, called with each decision' });
+    }
+    if (safe.reportAllowed === true && safe.onDecision === undefined) {
+      c.add({ where: label, option: 'reportAllowed', value: true, reason: 'incompatible', detail: 'reports allowed decisions to onDecision, which is not set: add onDecision or remove reportAllowed' });
+    }
     this.originTimeout = checkOriginTimeout(safe.originTimeout, label, c);
     this.root = { options: failClosed(stripModuleKeys(safe)), source: 'forRoot' };
     const policies = safe.policies;

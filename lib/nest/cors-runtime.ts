@@ -5,7 +5,7 @@ import type { Logger } from '@nestjs/common';
 import {
   labelOf, type Candidate, type CorsModuleOptions, type CorsRequest, type Decision, type PolicySet, type RouteToken,
 } from '../core/index.js';
-import { decisionEvent, type CorsDecisionEvent } from './decision-event.js';
+import { decisionEvent, type CorsDecisionEvent } from '../core/index.js';
 import { escapeForLog, formatRefusal } from './explain.js';
 import { CorsState, type RouteRef, type RouteTag } from './route-state.js';
 
@@ -36,9 +36,8 @@ export class CorsRuntime {
 
   constructor(policies: PolicySet, options: CorsModuleOptions, private readonly logger: Logger, readonly debug: boolean) {
     this.state = new CorsState(policies, this.refs);
-    const own = options as { onDecision?: unknown; reportAllowed?: unknown };
-    this.onDecision = typeof own.onDecision === 'function' ? (own.onDecision as (event: CorsDecisionEvent) => unknown) : null;
-    this.reportAllowed = own.reportAllowed === true;
+    this.onDecision = typeof options.onDecision === 'function' ? (options.onDecision as (event: CorsDecisionEvent) => unknown) : null;
+    this.reportAllowed = options.reportAllowed === true;
     this.reporting = debug || this.onDecision !== null;
   }
 

@@ -5,7 +5,7 @@ import {
   type CorsPolicy, type HandshakeDecision, type HandshakeRequest, type HeaderPair, type Refusal,
 } from '../core/index.js';
 import type { CorsRuntime } from './cors-runtime.js';
-import { reasonOf } from './decision-event.js';
+import { reasonOf } from '../core/index.js';
 import { escapeForLog, type GatewayRefusal } from './explain.js';
 import { isUpgradeResponse, type EngineMiddleware, type VerifyClient } from './gateway-internals.js';
 

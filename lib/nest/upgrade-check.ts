@@ -7,7 +7,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { decideHandshake, type HandshakeDecision } from '../core/index.js';
 import type { CorsRuntime } from './cors-runtime.js';
-import { reasonOf } from './decision-event.js';
+import { reasonOf } from '../core/index.js';
 import { escapeForLog, formatGatewayRefusal } from './explain.js';
 import { refuseUpgrade } from './gateway-checks.js';
 import type { GatewayTable } from './gateway-table.js';

@@ -1,6 +1,7 @@
 // What `onDecision` receives: one decision as data, with stable reason codes, for metrics.
-import type { CorsRequest, Decision, Refusal } from '../core/index.js';
-import { escapeForLog } from './explain.js';
+import type { CorsRequest, Decision } from './decision.js';
+import type { Refusal } from './decide.js';
+import { escapeForLog } from './escape.js';
 
 /**
  * Why a CORS decision went as it did, as a stable code (metrics attributes, alerts):
