@@ -8,6 +8,7 @@ export type { RoutePolicyReport } from './nest/route-report.js';
 export type { GatewayPolicyReport } from './nest/cors-gateways.js';
 export { CORS_MODULE_OPTIONS, type CorsModuleAsyncOptions, type CorsOptionsFactory } from './nest/cors-module-options.interface.js';
 export { CorsInternalsError } from './nest/nest-internals.js';
+export type { CorsOptionsFollower, CorsOptionsSource } from './nest/options-follower.js';
 export {
   CorsConfigError,
   DEFAULT_OPTIONS,

@@ -42,8 +42,11 @@ export function mergeOptions(layers: readonly OptionLayer[]): MergedOptions {
   };
 }
 
-/** Which call wrote the forRoot-level options: `CorsModule.forRoot()` or `forRootAsync()`. */
-export type RootLabel = 'forRoot' | 'forRootAsync';
+/**
+ * Which call wrote the forRoot-level options: `CorsModule.forRoot()`, `forRootAsync()`, or
+ * `CorsService.reconfigure()` while the app runs.
+ */
+export type RootLabel = 'forRoot' | 'forRootAsync' | 'reconfigure';
 
 /**
  * Where each level of a merged policy was written, shallowest first, so that a problem is

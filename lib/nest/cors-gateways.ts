@@ -75,7 +75,10 @@ export class CorsGateways implements OnApplicationBootstrap {
     this.root = runtime.state.policies.label;
     this.debug = options?.debug === true;
     this.reporting = {
-      onRefusal: this.debug ? (r) => this.logger.warn(formatGatewayRefusal(r)) : null,
+      // Read per refusal: a reconfiguration may turn explain mode on or off.
+      onRefusal: (r) => {
+        if (runtime.debug) this.logger.warn(formatGatewayRefusal(r));
+      },
       runtime,
       onError: (error) => this.logger.error(
         `CORS origin check of a gateway failed; the request was refused: ${escapeForLog(String((error as Error)?.stack ?? error))}`),

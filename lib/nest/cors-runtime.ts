@@ -28,17 +28,25 @@ export class CorsRuntime {
   /** Set by the platform door: whether some handler serves (method, path, host), for explanations. */
   serves: ((method: string, path: string, hostname: string | undefined) => boolean) | null = null;
   /** Whether anything listens to decisions (explain mode, `onDecision`): nothing is reported otherwise. */
-  reporting: boolean;
-  private readonly onDecision: ((event: CorsDecisionEvent) => unknown) | null;
-  private readonly reportAllowed: boolean;
+  reporting = false;
+  /** Explain mode (`debug`). */
+  debug = false;
+  private onDecision: ((event: CorsDecisionEvent) => unknown) | null = null;
+  private reportAllowed = false;
   private readonly noted = new Set<string>();
   private loggedFailure = false;
 
-  constructor(policies: PolicySet, options: CorsModuleOptions, private readonly logger: Logger, readonly debug: boolean) {
+  constructor(policies: PolicySet, options: CorsModuleOptions, private readonly logger: Logger) {
     this.state = new CorsState(policies, this.refs);
-    this.onDecision = typeof options.onDecision === 'function' ? (options.onDecision as (event: CorsDecisionEvent) => unknown) : null;
-    this.reportAllowed = options.reportAllowed === true;
-    this.reporting = debug || this.onDecision !== null;
+    this.listen(options);
+  }
+
+  /** Takes explain mode and `onDecision` from options (a key left undefined keeps its setting). */
+  private listen(options: CorsModuleOptions): void {
+    if (options.debug !== undefined) this.debug = options.debug === true;
+    if (options.onDecision !== undefined) this.onDecision = typeof options.onDecision === 'function' ? options.onDecision : null;
+    if (options.reportAllowed !== undefined) this.reportAllowed = options.reportAllowed === true;
+    this.reporting = this.debug || this.onDecision !== null;
   }
 
   /** Records a route Nest registered, and compiles it under the state in force. */
@@ -49,10 +57,14 @@ export class CorsRuntime {
     return ref;
   }
 
-  /** Puts a new state in force (a reconfiguration), every registered route compiled under it. */
-  swap(policies: PolicySet): CorsState {
-    this.state = new CorsState(policies, this.refs);
-    return this.state;
+  /**
+   * Puts a new state in force (a reconfiguration), every registered route compiled under it.
+   * One assignment: a request already being decided keeps the state it read.
+   */
+  swap(policies: PolicySet, options: CorsModuleOptions): void {
+    const next = new CorsState(policies, this.refs);
+    this.state = next;
+    this.listen(options);
   }
 
   /**

@@ -53,9 +53,8 @@ export class CorsInstaller implements OnApplicationBootstrap {
     refuseMisplaced(discovery, scanner, policies);
     // One error listing every problem, thrown while the app is created.
     policies.assertValid();
-    const debug = given.debug === true;
-    this.runtime = new CorsRuntime(policies, given, this.logger, debug);
-    if (debug) for (const warning of policies.warnings) this.logger.warn(warning);
+    this.runtime = new CorsRuntime(policies, given, this.logger);
+    if (this.runtime.debug) for (const warning of policies.warnings) this.logger.warn(warning);
     // The ReplaySubject replays an adapter set before this provider existed, so both
     // NestFactory.create() and Test.createTestingModule() land here.
     adapterHost.init$.subscribe(() => this.install(adapterHost.httpAdapter as unknown as AnyAdapter));
@@ -93,6 +92,38 @@ export class CorsInstaller implements OnApplicationBootstrap {
     if (!this.runtime.debug) return;
     for (const line of formatRouteTable(this.routeReports())) this.logger.log(line);
     for (const line of versionConflicts(this.runtime)) this.logger.warn(escapeForLog(line));
+  }
+
+  /**
+   * Replaces forRoot's options while the app runs (see `CorsService.reconfigure`): every
+   * start-up check runs on the new options with the app's decorators, and only when all pass
+   * is the new state put in force, in one synchronous step, gateways included.
+   */
+  reconfigure(options: CorsModuleOptions): void {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new CorsConfigError([{
+        where: 'reconfigure', option: 'options', value: options, reason: 'missing',
+        detail: 'must be an options object: nothing would mean every default, which allows every origin',
+      }]);
+    }
+    const policies = new PolicySet(options, { label: 'reconfigure' });
+    tagControllers(this.discovery, this.scanner, policies, null);
+    const gateways = findGateways(this.discovery, this.scanner, policies);
+    policies.assertValid();
+    // Checked: the swap. Nothing asynchronous between these lines, so no request sees half of it.
+    this.runtime.swap(policies, options);
+    this.gateways.adopt(gateways);
+    if (!this.runtime.debug) return;
+    this.logger.log('CORS configuration replaced by CorsService.reconfigure()');
+    for (const warning of policies.warnings) this.logger.warn(warning);
+    for (const line of formatRouteTable(this.routeReports())) this.logger.log(line);
+  }
+
+  /** A change a followed store signalled could not be applied: the options in force stay. */
+  followFailed(error: unknown): void {
+    // The store's text is outside data: every line escaped, each problem on its own line.
+    const lines = (error instanceof Error ? error.message : String(error)).split('\n').slice(0, 50);
+    this.logger.error(`CORS options from the followed store were not applied; the options in force stay: ${lines.map(escapeForLog).join(' | ')}`);
   }
 
   /** Whether the platform door decides this app's responses (the enhancers then do nothing). */

@@ -2,10 +2,11 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
-import { decide, labelOf, readCorsRequest, type Candidate, type Decision, type OptionSources, type ResolvedCorsOptions } from '../core/index.js';
+import { decide, labelOf, readCorsRequest, type Candidate, type CorsModuleOptions, type Decision, type OptionSources, type ResolvedCorsOptions } from '../core/index.js';
 import { CorsGateways, type GatewayPolicyReport } from './cors-gateways.js';
 import { CorsInstaller } from './cors.installer.js';
 import { markCreated, markInitialised } from './init-state.js';
+import { followOptions, type CorsOptionsFollower, type CorsOptionsSource } from './options-follower.js';
 import type { RoutePolicyReport } from './route-report.js';
 
 /** The path of a request target as routers read it: no scheme and authority, query or fragment. */
@@ -81,6 +82,45 @@ export class CorsService implements OnApplicationBootstrap {
       headers: Object.fromEntries(d.headers),
       reason: d.verdict === 'refused' ? this.installer.runtime.explain(d, r) : null,
     };
+  }
+
+  /**
+   * Replaces the options given to `forRoot()` (top level, `resources`, `policies`,
+   * `originTimeout`; `debug`, `onDecision` and `reportAllowed` when given) while the app
+   * runs: origins kept in a database, changed by an admin without a restart. The new options
+   * go through every start-up check, with the app's decorators merged over them as declared;
+   * any problem rejects with one `CorsConfigError` listing them all, and nothing changes.
+   * Otherwise the new configuration is put in force at once and whole: every request,
+   * preflight and WebSocket handshake is decided wholly under the old or wholly under the
+   * new one. `routes()` and `gateways()` show it at once; explain mode logs the change.
+   * Replicas each apply it: see README "Origins that change while the app runs".
+   *
+   * @example
+   * ```ts
+   * await cors.reconfigure({ origins: await origins.fromDatabase(), supportsCredentials: true });
+   * ```
+   */
+  async reconfigure(options: CorsModuleOptions): Promise<void> {
+    this.installer.reconfigure(options);
+  }
+
+  /**
+   * Keeps this process's CORS in step with a shared store, as every replica of an app does
+   * (README "Origins that change while the app runs"): reads the store's options and applies
+   * them with {@link reconfigure}, then again whenever `source.watch` signals a change or a
+   * reconnection. The first read's failure rejects; a later one is logged (escaped) and the
+   * options in force stay. Stop the returned follower when the app closes.
+   *
+   * @example
+   * ```ts
+   * const follower = await app.get(CorsService).follow({
+   *   read: async () => JSON.parse((await redis.get('cors:options')) ?? 'null'),
+   *   watch: (changed) => { sub.on('ready', changed); void sub.subscribe('cors:options', changed); },
+   * });
+   * ```
+   */
+  follow(source: CorsOptionsSource): Promise<CorsOptionsFollower> {
+    return followOptions(source, (options) => this.reconfigure(options), (error) => this.installer.followFailed(error));
   }
 
   /** Every route Nest registered, with its effective policy and where each value came from. */

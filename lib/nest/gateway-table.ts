@@ -12,8 +12,8 @@ export interface GatewayEntry {
   readonly namespace: unknown;
   /** Whether the class has `@CrossOrigin`. */
   readonly decorated: boolean;
-  /** The `@CrossOrigin` policy, or `null` for a gateway left to its own options. */
-  readonly policy: CorsPolicy | null;
+  /** The `@CrossOrigin` policy, or `null` for a gateway left to its own options (replaced by a reconfiguration). */
+  policy: CorsPolicy | null;
 }
 
 /** What a socket server turned out to be once Nest made it. */
@@ -28,8 +28,8 @@ export interface GatewayServer {
   readonly port: number;
   readonly path: string | undefined;
   readonly gateways: readonly GatewayEntry[];
-  /** Shared by every gateway of the server (checked at start-up), or `null` for none. */
-  readonly policy: CorsPolicy | null;
+  /** Shared by every gateway of the server (checked at start-up), or `null` for none; replaced by a reconfiguration. */
+  policy: CorsPolicy | null;
   /** `Gateway` or `GatewayA, GatewayB`, as logs name the server. */
   readonly label: string;
   /** Set when Nest creates the server, during `app.init()`. */
@@ -68,6 +68,20 @@ export class GatewayTable {
   /** The server Nest is creating for (port, path), as `adapter.create()` receives them. */
   serverAt(port: number, path: unknown): GatewayServer | undefined {
     return this.byKey.get(serverKey(port, path));
+  }
+
+  /**
+   * Takes the policies of a table built from the same gateways under new options (a
+   * reconfiguration): each server's check reads its policy per request, so this is the swap.
+   */
+  adopt(next: GatewayTable): void {
+    this.gateways.forEach((g, i) => {
+      g.policy = next.gateways[i]?.policy ?? g.policy;
+    });
+    for (const server of this.servers) {
+      const fresh = next.serverAt(server.port, server.path);
+      if (fresh) server.policy = fresh.policy;
+    }
   }
 }
 

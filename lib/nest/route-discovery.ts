@@ -14,10 +14,11 @@ type Constructor = Function & { prototype: Record<string, unknown> };
 
 /**
  * Tags every controller route method with its decorator values (Nest copies the tag onto the
- * handler it registers), checks every value under `policies`, and returns the host patterns
- * of host-bound controllers. A decorator on a method that is no route is refused.
+ * handler it registers; `tags` is `null` when only checking, as a reconfiguration does),
+ * checks every value under `policies`, and returns the host patterns of host-bound
+ * controllers. A decorator on a method that is no route is refused.
  */
-export function tagControllers(discovery: DiscoveryService, scanner: MetadataScanner, policies: PolicySet, tags: RouteTags<RouteTag>): (string | RegExp | (string | RegExp)[])[] {
+export function tagControllers(discovery: DiscoveryService, scanner: MetadataScanner, policies: PolicySet, tags: RouteTags<RouteTag> | null): (string | RegExp | (string | RegExp)[])[] {
   const hostPatterns: (string | RegExp | (string | RegExp)[])[] = [];
   for (const wrapper of discovery.getControllers()) {
     const controller = wrapper.metatype as Constructor | undefined;
@@ -42,7 +43,7 @@ export function tagControllers(discovery: DiscoveryService, scanner: MetadataSca
         }
         continue;
       }
-      tags.tag(fn, { controllerValue, handlerValue, controller: name, handler: method, hosts });
+      tags?.tag(fn, { controllerValue, handlerValue, controller: name, handler: method, hosts });
     }
   }
   return hostPatterns;
