@@ -147,3 +147,24 @@ export function resolveDotSegments(path: string): string {
   }
   return `/${out.join('/')}`;
 }
+
+/**
+ * The path of a request target as routers read it: the absolute form (RFC 9112 §3.2.2,
+ * "http://host/path") reduced to its path, query and fragment dropped. The asterisk form
+ * (`*`) stays `*`: no route and no `resources` entry matches it.
+ */
+export function targetPath(target: string | undefined): string {
+  let path = target ?? '/';
+  if (path.charCodeAt(0) !== 47 /* / */) {
+    const scheme = path.indexOf('://');
+    if (scheme !== -1) {
+      const slash = path.indexOf('/', scheme + 3);
+      path = slash === -1 ? '/' : path.slice(slash);
+    }
+  }
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 63 /* ? */ || c === 35 /* # */) return path.slice(0, i);
+  }
+  return path;
+}

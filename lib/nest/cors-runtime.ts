@@ -3,9 +3,8 @@
 // (explain mode's log lines, `onDecision` events), failures and the one-off notes.
 import type { Logger } from '@nestjs/common';
 import {
-  labelOf, type Candidate, type CorsModuleOptions, type CorsRequest, type Decision, type PolicySet, type RouteToken,
+  decisionEvent, labelOf, type Candidate, type CorsDecisionEvent, type CorsModuleOptions, type CorsRequest, type Decision, type PolicySet, type RouteToken,
 } from '../core/index.js';
-import { decisionEvent, type CorsDecisionEvent } from '../core/index.js';
 import { escapeForLog, formatRefusal } from './explain.js';
 import { CorsState, type RouteRef, type RouteTag } from './route-state.js';
 

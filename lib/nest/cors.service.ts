@@ -2,24 +2,12 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
-import { decide, labelOf, readCorsRequest, type Candidate, type CorsModuleOptions, type Decision, type OptionSources, type ResolvedCorsOptions } from '../core/index.js';
+import { decide, labelOf, readCorsRequest, targetPath, type Candidate, type CorsModuleOptions, type Decision, type OptionSources, type ResolvedCorsOptions } from '../core/index.js';
 import { CorsGateways, type GatewayPolicyReport } from './cors-gateways.js';
 import { CorsInstaller } from './cors.installer.js';
 import { markCreated, markInitialised } from './init-state.js';
 import { followOptions, type CorsOptionsFollower, type CorsOptionsSource } from './options-follower.js';
 import type { RoutePolicyReport } from './route-report.js';
-
-/** The path of a request target as routers read it: no scheme and authority, query or fragment. */
-function pathOf(url: string): string {
-  let path = url;
-  if (path.charCodeAt(0) !== 47 /* / */ && path !== '*') {
-    const scheme = path.indexOf('://');
-    const slash = scheme === -1 ? -1 : path.indexOf('/', scheme + 3);
-    path = slash === -1 ? '/' : path.slice(slash);
-  }
-  const end = path.search(/[?#]/);
-  return end === -1 ? path : path.slice(0, end);
-}
 
 /**
  * The CORS configuration in force, and what it decides for a request, in the words explain
@@ -59,7 +47,7 @@ export class CorsService implements OnApplicationBootstrap {
    * first one the router tries.
    */
   policyFor(method: string, url: string, host?: string): { options: ResolvedCorsOptions; sources: OptionSources; label: string } | null {
-    const [first] = this.candidates(method.toUpperCase(), pathOf(url), host);
+    const [first] = this.candidates(method.toUpperCase(), targetPath(url), host);
     return first?.policy ? { options: first.policy.options, sources: first.policy.sources, label: labelOf(first) } : null;
   }
 
@@ -72,7 +60,7 @@ export class CorsService implements OnApplicationBootstrap {
    */
   async explain(method: string, url: string, headers: IncomingHttpHeaders, request: unknown = null): Promise<CorsExplanation> {
     const upper = method.toUpperCase();
-    const path = pathOf(url);
+    const path = targetPath(url);
     const r = readCorsRequest(upper, path, headers, request);
     const found = this.candidates(r.acrm ?? upper, path, typeof headers.host === 'string' ? headers.host.split(':')[0] : undefined);
     const d: Decision = await decide(r.acrm !== undefined ? found : found.slice(0, 1), r, { timeout: this.installer.runtime.state.policies.originTimeout });

@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import {
-  ACRH, ACRM, ACRPN, VARY, appendVary, decideHandshake, preflightVary,
+  ACRH, ACRM, ACRPN, VARY, appendVary, decideHandshake, preflightVary, reasonOf, targetPath,
   type CorsPolicy, type HandshakeDecision, type HandshakeRequest, type HeaderPair, type Refusal,
 } from '../core/index.js';
 import type { CorsRuntime } from './cors-runtime.js';
-import { reasonOf } from '../core/index.js';
 import { escapeForLog, type GatewayRefusal } from './explain.js';
 import { isUpgradeResponse, type EngineMiddleware, type VerifyClient } from './gateway-internals.js';
 
@@ -45,12 +44,6 @@ function single(value: string | string[] | undefined): string | undefined {
 function readRequest(req: IncomingMessage): HandshakeRequest {
   const h = req.headers;
   return { method: req.method ?? 'GET', origin: h.origin, acrm: single(h[ACRM]), acrh: single(h[ACRH]), acrpn: single(h[ACRPN]) };
-}
-
-function pathOf(url: string | undefined): string {
-  const text = url ?? '/';
-  const q = text.indexOf('?');
-  return q === -1 ? text : text.slice(0, q);
 }
 
 // engine.io's own answer to a request its allowRequest refused (errors.FORBIDDEN is 4), so a
@@ -108,7 +101,7 @@ export function socketIoOriginCheck(server: CheckedServer, reporting: GatewayRep
     const r = readRequest(req);
     const report = (status: 403 | 204, refusal: Refusal) => reporting.onRefusal?.({
       kind: upgrade ? 'upgrade' : isPreflight(r) ? 'preflight' : 'polling', status, transport: 'socket.io',
-      method: r.method, path: pathOf(req.url), origin: r.origin ?? '', policyLabel: label, policy, refusal,
+      method: r.method, path: targetPath(req.url), origin: r.origin ?? '', policyLabel: label, policy, refusal,
     });
     const refuse = () => (upgrade ? refuseUpgrade(req.socket) : refusePolling(res as ServerResponse, vary));
     const apply = (d: HandshakeDecision) => {
@@ -147,7 +140,7 @@ export function wsOriginCheck(server: CheckedServer, own: unknown, reporting: Ga
       emit(reporting, label, r.method, r.origin, d.kind === 'refuse' ? d.refusal : null);
       if (d.kind === 'refuse') {
         reporting.onRefusal?.({
-          kind: 'upgrade', status: 403, transport: 'ws', method: r.method, path: pathOf(info.req.url),
+          kind: 'upgrade', status: 403, transport: 'ws', method: r.method, path: targetPath(info.req.url),
           origin: r.origin ?? '', policyLabel: label, policy, refusal: d.refusal,
         });
         return refuse();

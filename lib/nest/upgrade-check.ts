@@ -5,26 +5,13 @@
 // forRoot's) and refused with 403 before any listener upgrades it.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { decideHandshake, type HandshakeDecision } from '../core/index.js';
+import { decideHandshake, reasonOf, targetPath, type HandshakeDecision } from '../core/index.js';
 import type { CorsRuntime } from './cors-runtime.js';
-import { reasonOf } from '../core/index.js';
 import { escapeForLog, formatGatewayRefusal } from './explain.js';
 import { refuseUpgrade } from './gateway-checks.js';
 import type { GatewayTable } from './gateway-table.js';
 
 type Emit = (event: string | symbol, ...args: unknown[]) => boolean;
-
-/** The path of an upgrade's request target (origin or absolute form). */
-function upgradePath(url: string | undefined): string {
-  let path = url ?? '/';
-  if (path.charCodeAt(0) !== 47 /* / */) {
-    const scheme = path.indexOf('://');
-    const slash = scheme === -1 ? -1 : path.indexOf('/', scheme + 3);
-    path = slash === -1 ? '/' : path.slice(slash);
-  }
-  const end = path.search(/[?#]/);
-  return end === -1 ? path : path.slice(0, end);
-}
 
 function trimSlash(path: string): string {
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
@@ -62,7 +49,7 @@ export function installUpgradeCheck(server: unknown, runtime: CorsRuntime, gatew
     if (event !== 'upgrade') return emit.call(this, event, ...args);
     const [req, socket] = args as [IncomingMessage, Socket];
     const origin = req.headers.origin;
-    const path = upgradePath(req.url);
+    const path = targetPath(req.url);
     if (!origin || ownedByGateway(gateways, path)) return emit.call(this, event, ...args);
     let decision: HandshakeDecision | Promise<HandshakeDecision>;
     const state = runtime.state;

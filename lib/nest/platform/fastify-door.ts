@@ -4,7 +4,7 @@
 // handlers. Two more points cover what that hook cannot see: Nest's 404 for a route it then
 // declines (an empty parameter), and the 400/414 Fastify's router answers itself.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { decide, preflightMethod, readCorsRequest, type Candidate, type CorsRequest, type Decision } from '../../core/index.js';
+import { decide, preflightMethod, readCorsRequest, targetPath, type Candidate, type CorsRequest, type Decision } from '../../core/index.js';
 import type { CorsRuntime } from '../cors-runtime.js';
 import { interceptNestRoutes, interceptNotFound, markVersionFilters, servesHost, versionsOf, type RouteTags } from '../nest-internals.js';
 import { NEUTRAL_VERSION, type CorsState, type RouteRef, type RouteTag } from '../route-state.js';
@@ -55,24 +55,6 @@ interface FastifyLikeAdapter {
 const kEntry = Symbol('nest-cross-origin.entry');
 /** Set on a request decided for a route Fastify matched, which Nest may still answer with its 404. */
 const kDecided = Symbol('nest-cross-origin.decidedForRoute');
-
-/** The path of a request target as Fastify's router reads it (absolute form, no query). */
-function targetPath(url: string): string {
-  let path = url;
-  if (path.charCodeAt(0) !== 47 /* / */) {
-    // Absolute form (RFC 9112 §3.2.2): "http://host/path". The asterisk form ("*") stays "*":
-    // no route and no `resources` entry matches it.
-    const scheme = path.indexOf('://');
-    if (scheme === -1) return path.split('?')[0];
-    const slash = path.indexOf('/', scheme + 3);
-    path = slash === -1 ? '/' : path.slice(slash);
-  }
-  for (let i = 0; i < path.length; i++) {
-    const c = path.charCodeAt(i);
-    if (c === 63 /* ? */ || c === 35 /* # */) return path.slice(0, i);
-  }
-  return path;
-}
 
 /** Writes a decision on the reply: a preflight answered now, or headers kept for the head. */
 function write(reply: FastifyReplyLike, d: Decision): boolean {
