@@ -1,3 +1,4 @@
+// Compiling merged options into a policy: the checks only the merged result allows, then every header value that does not depend on the request, as strings.
 import { unreachableOrigin } from './canonical.js';
 import { describeValue, type CorsConfigIssueReason, type IssueCollector } from './errors.js';
 import {

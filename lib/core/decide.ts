@@ -1,3 +1,4 @@
+// The headers one policy gives a response (actual or preflight), and the intersection of several preflight answers.
 import type { CorsPolicy, HeaderPair } from './compile.js';
 import { ACAC, ACAH, ACAM, ACAO, ACAPN, ACMA, checkRequestHeaders } from './headers.js';
 import type { OriginRefusal, OriginVerdict } from './origin-decision.js';

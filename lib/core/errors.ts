@@ -1,3 +1,4 @@
+// CorsConfigError: every problem of a configuration as data, thrown once at start-up.
 import type { SafetyOptIn, SafetyRule } from './safety.js';
 
 /**

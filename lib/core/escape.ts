@@ -1,3 +1,4 @@
+// Making request-supplied text safe for a log line or a terminal.
 const MAX_LOGGED_LENGTH = 200;
 
 /**

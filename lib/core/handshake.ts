@@ -1,3 +1,4 @@
+// The decision for a request to a WebSocket gateway's server: refuse with 403, answer a preflight, or pass.
 import type { CorsPolicy, HeaderPair } from './compile.js';
 import { actualResponseHeaders, preflightResponse, type Refusal } from './decide.js';
 import { checkOrigin, type OriginRefusal, type OriginVerdict } from './origin-decision.js';

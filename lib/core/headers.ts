@@ -1,3 +1,4 @@
+// Header names, `allowHeaders` matching, the bounded Access-Control-Request-Headers reader, and Vary merging.
 import { anchorRegExp } from './origins.js';
 import type { HeaderSpec } from './options.js';
 import { isTokenRange } from './tokens.js';

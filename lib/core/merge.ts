@@ -1,3 +1,4 @@
+// Merging option levels key by key (defaults < forRoot < controller < handler), remembering where each key came from.
 import { DEFAULT_OPTIONS, POLICY_KEYS, type CorsOptions, type ResolvedCorsOptions } from './options.js';
 
 /** Where each key of a merged policy came from, for introspection and explanations. */

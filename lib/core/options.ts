@@ -1,3 +1,4 @@
+// The options users write (CorsOptions, CorsModuleOptions), their defaults, and the bounds they must keep.
 import type { CorsDecisionEvent } from './decision-event.js';
 
 /**

@@ -1,3 +1,4 @@
+// Origins: the strict parser, wildcard patterns, anchored RegExps, and the matcher compiled from an `origins` list.
 import type { OriginPredicate, OriginSpec } from './options.js';
 
 /**

@@ -1,3 +1,4 @@
+// Every policy of an app under one configuration: the resources table, named policies and route policies.
 import { compilePolicy, checkOptions, type CorsPolicy } from './compile.js';
 import { IssueCollector } from './errors.js';
 import { mergeOptions, type OptionLayer, type PolicyPlaces, type RootLabel } from './merge.js';

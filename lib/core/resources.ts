@@ -1,3 +1,4 @@
+// The `resources` table: patterns checked and ordered most specific first, matched on decoded paths with dot segments resolved.
 import type { IssueCollector } from './errors.js';
 import type { CorsOptions, ResourcesOption } from './options.js';
 

@@ -1,3 +1,4 @@
+// The safety rules: configurations that would leak credentials or the private network are refused at start-up.
 import { parse as parseHostname } from 'tldts';
 import { describeValue, type IssueCollector } from './errors.js';
 import { locate, sourceLabel, type OptionSources, type PolicyPlaces } from './merge.js';

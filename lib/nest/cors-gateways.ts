@@ -1,3 +1,4 @@
+// CorsGateways: gives every @WebSocketGateway with @CrossOrigin its origin check when Nest creates the gateway's server.
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
 import { CorsConfigError, type CorsModuleOptions, type OptionSources, type ResolvedCorsOptions, type RootLabel } from '../core/index.js';

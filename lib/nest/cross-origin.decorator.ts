@@ -1,3 +1,4 @@
+// @CrossOrigin(): writes a controller's or a handler's CORS value as metadata, nothing else.
 import type { CorsOptions } from '../core/index.js';
 import { CROSS_ORIGIN_METADATA } from './cors.constants.js';
 

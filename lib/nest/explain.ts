@@ -1,3 +1,4 @@
+// Explain mode's words: one escaped line per refused decision, naming the policy and where its option was written.
 import { labelOf, type CorsPolicy, type CorsRequest, type Decision, type OptionSource, type Refusal, type RootLabel } from '../core/index.js';
 import { escapeForLog } from '../core/escape.js';
 

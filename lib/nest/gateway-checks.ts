@@ -1,3 +1,4 @@
+// The origin checks installed on gateway servers: an engine.io middleware for socket.io, a verifyClient for ws.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import {

@@ -1,3 +1,4 @@
+// The app's @WebSocketGateway classes, their policies, and the socket servers Nest will make for them.
 import type { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { POLICY_KEYS, type CorsPolicy, type CrossOriginLevel, type PolicySet } from '../core/index.js';
 import { CROSS_ORIGIN_METADATA } from './cors.constants.js';

@@ -1,3 +1,4 @@
+// The route table: every route's effective policy as data (CorsService.routes()) and as explain mode's start-up lines.
 import { describeValue, labelOf, SAFETY_OPT_INS, type OptionSources, type ResolvedCorsOptions, type RootLabel } from '../core/index.js';
 import type { CorsRuntime } from './cors-runtime.js';
 import { describeSource, escapeForLog } from './explain.js';

@@ -1,3 +1,4 @@
+// expectCors(): what a browser would decide about a cross-origin call to an app, for users' own tests.
 import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CORS_SAFELISTED_METHODS, corsCheck, corsUnsafeRequestHeaderNames, preflightCheck, type HeaderGet } from '../fetch/cors-check.js';
