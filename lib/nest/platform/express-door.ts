@@ -61,6 +61,17 @@ function appPath(req: ExpressRequest): string {
   return base + url;
 }
 
+/**
+ * The path a handler mounted on `prefix` serves: the mount's own spelling, then the rest of
+ * the request's path. A bare "/" rest is the mount itself: the handler sees the same URL for
+ * "/legacy" and "/legacy/".
+ */
+function mountPath(prefix: string | null, path: string, matched: number): string {
+  if (prefix === null) return path;
+  const rest = path.slice(matched);
+  return rest === '/' ? prefix : prefix + rest;
+}
+
 /** Writes a preflight decision: 204 now, or its headers for the app's own answer. */
 function writePreflight(res: ServerResponse, d: Decision): boolean {
   if (d.answer) {
@@ -111,7 +122,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     switch (s.kind) {
       case 'nest': return state.target(s.ref, f.params as never);
       case 'route': return s.tokens !== null ? state.foreignRoute(s.tokens, f.params as never) : state.onRequestPath(path);
-      case 'mount': return state.onRequestPath(s.prefix !== null ? s.prefix + path.slice(f.matched.length) : path);
+      case 'mount': return state.onRequestPath(mountPath(s.prefix, path, f.matched.length));
       default: return state.onRequestPath(path);
     }
   };
@@ -177,7 +188,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     switch (s?.kind) {
       case 'nest': return state.target(s.ref, req.params as never);
       case 'route': return s.tokens !== null ? state.foreignRoute(s.tokens, req.params as never) : state.onRequestPath(path);
-      case 'mount': return state.onRequestPath(s.prefix !== null ? s.prefix + path.slice(s.prefix.length) : path);
+      case 'mount': return state.onRequestPath(mountPath(s.prefix, path, s.prefix?.length ?? 0));
       case 'root':
       case 'not-found': return state.onRequestPath(path);
       default:

@@ -71,6 +71,10 @@ function classifyNow(layer: ExpressLayer, kinds: LayerKinds): Served | null {
   }
   if (kinds.isMiddleware(handle)) return { kind: 'middleware' };
   if (kinds.isNotFound(handle)) return { kind: 'not-found' };
+  // Nest's 404 under a global prefix is a router mounted on the prefix: still Nest's 404,
+  // decided on the request's own path.
+  const inner = mountedStack(handle);
+  if (inner !== null && inner.some((l) => l.route?.stack.some((h) => kinds.isNotFound(h.handle)))) return { kind: 'not-found' };
   if (layer.slash) return { kind: 'root' };
   const raw = layer.rawPath;
   // A static mount path is its own spelling; one with parameters has none to read.

@@ -88,7 +88,8 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
     'ref' in entry ? state.target(entry.ref, params) : state.foreignRoute(entry.tokens, params);
 
   const candidates = (state: CorsState, method: string, url: string, host: string | undefined, hostname: () => string | undefined): Candidate[] => {
-    const found = preflights.find(method, url, host, hostname);
+    // The asterisk form names no path: Fastify's router answers it 404.
+    const found = targetPath(url).charCodeAt(0) === 47 /* / */ ? preflights.find(method, url, host, hostname) : null;
     return found === null ? [state.onRequestPath(targetPath(url))] : found.entries.map((e) => candidateOf(state, e, found.params));
   };
   runtime.finder = (state, method, path, hostname) => candidates(state, method, path, hostname, () => hostname);
