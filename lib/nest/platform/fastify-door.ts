@@ -33,7 +33,7 @@ interface RouteOptionsLike {
   method: string | string[];
   url: string;
   handler: Function;
-  constraints?: { host?: unknown };
+  constraints?: { host?: unknown; version?: unknown };
   config?: Record<string | symbol, unknown>;
 }
 
@@ -90,7 +90,7 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
   const candidates = (state: CorsState, method: string, url: string, host: string | undefined, hostname: () => string | undefined): Candidate[] => {
     // The asterisk form names no path: Fastify's router answers it 404.
     const found = targetPath(url).charCodeAt(0) === 47 /* / */ ? preflights.find(method, url, host, hostname) : null;
-    return found === null ? [state.onRequestPath(targetPath(url))] : found.entries.map((e) => candidateOf(state, e, found.params));
+    return found === null ? [state.onRequestPath(targetPath(url))] : found.map((r) => candidateOf(state, r.entry, r.params));
   };
   runtime.finder = (state, method, path, hostname) => candidates(state, method, path, hostname, () => hostname);
   runtime.serves = (method, path, hostname) => preflights.find(method, path, hostname, () => hostname) !== null;
@@ -115,7 +115,7 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
     // A route no Nest controller registered: the resources policy on its own spelling.
     else entry = { tokens: fastifyRouteTokens(route.url) };
     route.config = { ...route.config, [kEntry]: entry };
-    for (const method of Array.isArray(route.method) ? route.method : [route.method]) preflights.add(method, route.url, route.constraints?.host, entry);
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) preflights.add(method, route.url, route.constraints, entry);
   });
 
   const hook: OnRequest = function nestCrossOrigin(request, reply, done) {

@@ -1,9 +1,10 @@
 // Fastify's router, find-my-way, created with the app's router options and fed every route
 // Fastify reports through its public `onRoute` hook (Nest's, plugins', static files,
 // GraphQL), so a preflight, which no route serves, finds the handlers its actual request
-// would reach by the same routing code. Only the host constraint is kept: versions are what
-// a preflight cannot see, so the handlers of one path stay together (README "How the policy
-// is chosen").
+// would reach by the same routing code. A preflight names no version: it is routed once per
+// version the app's routes name (and once naming none, once naming another), so every handler
+// the actual request may reach is found, a versioned route's fallbacks included (README "How
+// the policy is chosen").
 import FindMyWay from 'find-my-way';
 import { servesHost } from '../nest-internals.js';
 import type { RouteRef } from '../route-state.js';
@@ -12,9 +13,39 @@ import type { RouteToken } from '../../core/index.js';
 /** What a Fastify route is for CORS: a Nest route, or a foreign one (its own spelling). */
 export type FastifyEntry = { readonly ref: RouteRef } | { readonly tokens: readonly RouteToken[] };
 
-/** The handlers registered on one (method, path): several when versions tell them apart. */
+/** The handlers registered on one (method, path, constraints). */
 interface Store {
   readonly entries: FastifyEntry[];
+}
+
+/** A version no route names: routes a request for an unknown version reaches. */
+const OTHER_VERSION = Symbol('nest-cross-origin.otherVersion');
+
+/**
+ * The version constraint as Nest's FastifyAdapter stores it (a route answers the versions it
+ * lists; a request names one version, or a list of which the first a route answers wins); the
+ * version a request names is given to `find()` directly, not read from it.
+ */
+function versionStrategy() {
+  return {
+    name: 'version',
+    mustMatchWhenDerived: false,
+    storage() {
+      const versions = new Map<unknown, unknown>();
+      return {
+        get: (version: unknown) => (Array.isArray(version) ? versions.get(version.find((v) => versions.has(v))) : versions.get(version)) ?? null,
+        set: (version: unknown, store: unknown) => {
+          for (const v of Array.isArray(version) ? version : [version]) versions.set(v, store);
+        },
+        del: (version: unknown) => {
+          for (const v of Array.isArray(version) ? version : [version]) versions.delete(v);
+        },
+        empty: () => versions.clear(),
+      };
+    },
+    deriveConstraint: () => undefined,
+    validate: () => {},
+  };
 }
 
 /** Router options as Nest's adapter reports them (`getRouteMatchingOptions()`) and Fastify keeps them. */
@@ -26,9 +57,9 @@ export interface RouterOptions {
   readonly useSemicolonDelimiter?: boolean;
 }
 
-/** Found routes with the parameters find-my-way read. */
-export interface FoundRoutes {
-  readonly entries: readonly FastifyEntry[];
+/** A route a request may reach, with the parameters find-my-way read for it. */
+export interface FoundRoute {
+  readonly entry: FastifyEntry;
   readonly params: Record<string, string | undefined>;
 }
 
@@ -40,6 +71,8 @@ function hasEmptyParam(params: Record<string, string | undefined>): boolean {
 export class FastifyPreflightRouter {
   private readonly router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>;
   private hostBound = false;
+  /** Every version a route names; empty when no route is versioned. */
+  private readonly versions = new Set<unknown>();
 
   constructor(options: RouterOptions, private readonly emptyParams404: boolean) {
     this.router = FindMyWay({
@@ -50,12 +83,19 @@ export class FastifyPreflightRouter {
       useSemicolonDelimiter: options.useSemicolonDelimiter,
       // Fastify already refused the patterns it does not allow.
       allowUnsafeRegex: true,
-    } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>);
+      constraints: { version: versionStrategy() },
+    } as unknown as FindMyWay.Config<FindMyWay.HTTPVersion.V1>);
   }
 
-  add(method: string, url: string, host: unknown, entry: FastifyEntry): void {
+  /** Adds a route as Fastify reported it, with its host and version constraints. */
+  add(method: string, url: string, given: { host?: unknown; version?: unknown } | undefined, entry: FastifyEntry): void {
     if ('ref' in entry && entry.ref.tag.hosts !== null) this.hostBound = true;
-    const constraints = host === undefined ? {} : { host };
+    const constraints: Record<string, unknown> = {};
+    if (given?.host !== undefined) constraints.host = given.host;
+    if (given?.version !== undefined) {
+      constraints.version = given.version;
+      for (const v of Array.isArray(given.version) ? given.version : [given.version]) this.versions.add(v);
+    }
     const found = this.router.findRoute(method as never, url, constraints as never);
     if (found) (found.store as Store).entries.push(entry);
     else this.router.on(method as never, url, { constraints } as never, () => {}, { entries: [entry] } satisfies Store);
@@ -67,17 +107,27 @@ export class FastifyPreflightRouter {
    * drops the Nest routes whose host filter would refuse the request. `null` when no route
    * serves: a 404, as Nest also answers a route whose parameter came out empty.
    */
-  find(method: string, url: string, host: string | undefined, hostname: () => string | undefined): FoundRoutes | null {
-    const found = this.router.find(method as never, url, host === undefined ? {} : ({ host } as never));
-    if (!found) return null;
-    let entries = (found.store as Store).entries;
-    const params = found.params as Record<string, string | undefined>;
-    if (this.emptyParams404 && entries.some((e) => 'ref' in e) && hasEmptyParam(params)) return null;
+  find(method: string, url: string, host: string | undefined, hostname: () => string | undefined): FoundRoute[] | null {
+    let routes: FoundRoute[] = [];
+    const asked = this.versions.size === 0 ? [undefined] : [undefined, ...this.versions, OTHER_VERSION];
+    for (const version of asked) {
+      const constraints: Record<string, unknown> = {};
+      if (host !== undefined) constraints.host = host;
+      if (version !== undefined) constraints.version = version;
+      const found = this.router.find(method as never, url, constraints as never);
+      if (!found) continue;
+      const foundParams = found.params as Record<string, string | undefined>;
+      const store = (found.store as Store).entries;
+      // Nest answers a route whose parameter came out empty with its 404: no handler.
+      if (this.emptyParams404 && store.some((e) => 'ref' in e) && hasEmptyParam(foundParams)) continue;
+      for (const entry of store) if (!routes.some((r) => r.entry === entry)) routes.push({ entry, params: foundParams });
+    }
+    if (routes.length === 0) return null;
     if (this.hostBound) {
       const name = hostname();
-      entries = entries.filter((e) => !('ref' in e) || servesHost(e.ref.tag.hosts, name));
-      if (entries.length === 0) return null;
+      routes = routes.filter((r) => !('ref' in r.entry) || servesHost(r.entry.ref.tag.hosts, name));
+      if (routes.length === 0) return null;
     }
-    return { entries, params };
+    return routes;
   }
 }
