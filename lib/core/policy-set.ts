@@ -1,5 +1,6 @@
 // Every policy of an app under one configuration: the resources table, named policies and route policies.
-import { compilePolicy, checkOptions, type CorsPolicy } from './compile.js';
+import { checkOptions } from './checks.js';
+import { compilePolicy, type CorsPolicy } from './compile.js';
 import { IssueCollector } from './errors.js';
 import { mergeOptions, type OptionLayer, type PolicyPlaces, type RootLabel } from './merge.js';
 import { DEFAULT_ORIGIN_TIMEOUT, MAX_ORIGIN_TIMEOUT, MODULE_ONLY_KEYS, type CorsModuleOptions, type CorsOptions } from './options.js';

@@ -14,7 +14,8 @@ import {
 } from '../../core/index.js';
 import type { CorsRuntime } from '../cors-runtime.js';
 import { escapeForLog } from '../explain.js';
-import { interceptNestRoutes, interceptNotFound, markNestMiddleware, markVersionFilters, versionsOf, type RouteTags } from '../nest-internals.js';
+import { type RouteTags } from '../nest-internals.js';
+import { interceptNestRoutes, interceptNotFound, markNestMiddleware, markVersionFilters, versionsOf } from './adapter-interface.js';
 import { NEUTRAL_VERSION, type CorsState, type RouteRef, type RouteTag } from '../route-state.js';
 import { checkExpressInternals, markDispatch, routerStack, type ExpressApp, type ExpressLayer } from './express-internals.js';
 import { ExpressRouterIndex, classify, type Found, type LayerKinds, type Served } from './express-router-index.js';

@@ -6,7 +6,8 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { decide, preflightMethod, readCorsRequest, targetPath, type Candidate, type CorsRequest, type Decision } from '../../core/index.js';
 import type { CorsRuntime } from '../cors-runtime.js';
-import { interceptNestRoutes, interceptNotFound, markVersionFilters, servesHost, versionsOf, type RouteTags } from '../nest-internals.js';
+import { servesHost, type RouteTags } from '../nest-internals.js';
+import { interceptNestRoutes, interceptNotFound, markVersionFilters, versionsOf } from './adapter-interface.js';
 import { NEUTRAL_VERSION, type CorsState, type RouteRef, type RouteTag } from '../route-state.js';
 import { answers404ForEmptyParams, checkFastifyInternals, moveBeforeMiddie, onFrameworkErrors } from './fastify-internals.js';
 import { FastifyPreflightRouter, type FastifyEntry } from './fastify-preflight-router.js';
