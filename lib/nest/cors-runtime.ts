@@ -5,7 +5,7 @@ import type { Logger } from '@nestjs/common';
 import {
   labelOf, type Candidate, type CorsModuleOptions, type CorsRequest, type Decision, type PolicySet, type RouteToken,
 } from '../core/index.js';
-import { decisionEvent, type CorsDecisionEvent } from '../core/index.js';
+import { decisionEvent, messageOf, type CorsDecisionEvent } from '../core/index.js';
 import { escapeForLog, formatRefusal } from './explain.js';
 import { CorsState, type RouteRef, type RouteTag } from './route-state.js';
 
@@ -84,7 +84,7 @@ export class CorsRuntime {
     const listener = this.onDecision;
     if (listener === null) return;
     const failed = (error: unknown) =>
-      this.logger.error(`onDecision threw; the response was not affected: ${escapeForLog(String((error as Error)?.message ?? error))}`);
+      this.logger.error(`onDecision threw; the response was not affected: ${escapeForLog(messageOf(error))}`);
     try {
       const result = listener(event);
       if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
