@@ -338,6 +338,34 @@ describe.each(ADAPTERS)('onDecision and reportAllowed at start-up, on $name', (a
       const app = await start(rootModule([CorsModule.forRoot({ reportAllowed: false })], [MiscController]), adapter, logger);
       await app.close();
     });
+
+    it('refuses onDecision and reportAllowed anywhere but forRoot: on a handler, in a resources entry', async () => {
+      @Controller('elsewhere')
+      class ElsewhereController {
+        @CrossOrigin({ origins: [PAGE], onDecision } as never) @Get() get() { return 'x'; }
+      }
+      const error = await startupError(() => start(rootModule([CorsModule.forRoot({ onDecision, resources: { '/*': { reportAllowed: true } as never } })], [ElsewhereController]), adapter, logger));
+      expect(error.issues.map((i) => [i.option, i.detail])).toEqual(expect.arrayContaining([
+        ['onDecision', 'is only accepted by CorsModule.forRoot()'],
+        ['reportAllowed', 'is only accepted by CorsModule.forRoot()'],
+      ]));
+      expect(error.issues).toHaveLength(2);
+    });
+
+    it('refuses the same values returned by a forRootAsync factory, naming forRootAsync', async () => {
+      const error = await startupError(() => start(rootModule([CorsModule.forRootAsync({ useFactory: () => ({ onDecision: 'x' }) as never })], [MiscController]), adapter, logger));
+      expect(error.issues).toEqual([expect.objectContaining({ where: 'forRootAsync', option: 'onDecision', reason: 'invalid' })]);
+    });
+
+    it('takes onDecision and reportAllowed from a forRootAsync factory', async () => {
+      const app = await start(rootModule([CorsModule.forRootAsync({ useFactory: async () => ({ ...BASE_OPTIONS, onDecision, reportAllowed: true }) })], CONTROLLERS), adapter, logger);
+      try {
+        expect((await during(() => send(app, get('/cats', EVIL)))).events).toStrictEqual([REFUSED[0].event]);
+        expect((await during(() => send(app, get('/cats', PAGE)))).events).toStrictEqual([ALLOWED[0].event]);
+      } finally {
+        await app.close();
+      }
+    });
   });
 });
 
