@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Delete, Get, type INestApplication, type Type } from '@nestjs/common';
 import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { WebSocketServer } from 'ws';
 import { CorsConfigError, CorsModule, CrossOrigin, type CorsDecisionEvent, type CorsModuleOptions } from '../../lib/index.js';
@@ -72,6 +73,23 @@ async function during<T>(send: () => Promise<T>): Promise<{ result: T; events: C
   const result = await send();
   return { result, events: await eventsSince(from) };
 }
+
+it('README lists the reason codes CorsDecisionReason has and its JSDoc explains, no more, no fewer', () => {
+  const source = readFileSync(new URL('../../lib/core/decision-event.ts', import.meta.url), 'utf8');
+  const union = source.match(/export type CorsDecisionReason =([^;]*);/)?.[1] ?? '';
+  const codes = [...union.matchAll(/'([a-z-]+)'/g)].map((m) => m[1]).sort();
+  const jsdoc = source.slice(0, source.indexOf('export type CorsDecisionReason'));
+  // Each bullet names its codes before its colon: ` * - `origin-timeout`, `origin-error`, …: …`.
+  const bullets = [...jsdoc.matchAll(/^ \* - ([^:]*):/gm)].map((m) => m[1]);
+  const explained = bullets.flatMap((b) => [...b.matchAll(/`([a-z-]+)`/g)].map((m) => m[1])).sort();
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const table = readme.slice(readme.indexOf('| `reason` | meaning |'));
+  const rows = table.slice(0, table.indexOf('\n\n')).split('\n').slice(2); // past the header and |---|
+  const listed = rows.map((row) => row.match(/^\| `([a-z-]+)` \|/)?.[1] ?? row).sort();
+  expect(codes).toHaveLength(10);
+  expect(explained).toEqual(codes);
+  expect(listed).toEqual(codes);
+});
 
 // ---------------------------------------------------------------------------------------
 // HTTP
