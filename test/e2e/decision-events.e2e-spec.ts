@@ -392,22 +392,39 @@ describe.each(ADAPTERS)('onDecision and reportAllowed at start-up, on $name', (a
 
 const STYLES: StartStyle[] = ['NestFactory', 'testing'];
 
-function socketIoGateway(): Type<unknown> {
+const stuckPredicate = () => new Promise<boolean>(() => {});
+const throwingPredicate = () => { throw new Error('partners store down'); };
+
+/** A socket.io gateway on the default path, and one on `/broken` whose predicate throws. */
+function socketIoGateways(): Type<unknown>[] {
   @CrossOrigin({ origins: [PAGE], allowHeaders: ['x-token'] })
   @WebSocketGateway()
   class ChatGateway {
     @SubscribeMessage('echo') echo(@MessageBody() body: unknown) { return body; }
   }
-  return ChatGateway;
+
+  @CrossOrigin({ origins: [throwingPredicate] })
+  @WebSocketGateway({ path: '/broken' })
+  class BrokenGateway {
+    @SubscribeMessage('echo') echo(@MessageBody() body: unknown) { return body; }
+  }
+  return [ChatGateway, BrokenGateway];
 }
 
-function wsGateway(): Type<unknown> {
+/** A ws gateway at `/echo`, and one at `/stuck` whose predicate never settles. */
+function wsGateways(): Type<unknown>[] {
   @CrossOrigin({ origins: [PAGE] })
   @WebSocketGateway({ path: '/echo' })
   class EchoGateway {
     @SubscribeMessage('echo') echo(@MessageBody() body: unknown) { return { event: 'echo', data: body }; }
   }
-  return EchoGateway;
+
+  @CrossOrigin({ origins: [stuckPredicate] })
+  @WebSocketGateway({ path: '/stuck' })
+  class StuckGateway {
+    @SubscribeMessage('echo') echo(@MessageBody() body: unknown) { return { event: 'echo', data: body }; }
+  }
+  return [EchoGateway, StuckGateway];
 }
 
 const wsUrl = (base: string, path: string) => `${base.replace(/^http/, 'ws')}${path}`;
@@ -444,7 +461,7 @@ describe.each(ADAPTERS)('onDecision for gateways on $name', (adapter) => {
     describe('a socket.io gateway with @CrossOrigin (refusals only)', () => {
       let g: GatewayApp;
       beforeAll(async () => {
-        g = await startGatewayApp(adapter, style, CorsModule.forRoot({ onDecision }), [socketIoGateway()], 0, { logger });
+        g = await startGatewayApp(adapter, style, CorsModule.forRoot({ onDecision }), socketIoGateways(), 0, { logger });
       });
       afterAll(() => g?.app.close());
 
@@ -476,6 +493,17 @@ describe.each(ADAPTERS)('onDecision for gateways on $name', (adapter) => {
         expect(got).toStrictEqual([refused('POST', 'header-not-allowed', PAGE)]);
       });
 
+      it('the origin, escaped: a tab, a C1 control and a backslash made visible', async () => {
+        const { events: got } = await during(() => httpCall(engineUrl(g.base, 'polling'), 'GET', { origin: 'https://a.example\t\u0085\\x' }));
+        expect(got).toStrictEqual([refused('GET', 'origin-not-allowed', 'https://a.example\\t\\u0085\\\\x')]);
+      });
+
+      it('a predicate that throws: origin-error, named by its gateway', async () => {
+        const { result, events: got } = await during(() => httpCall(engineUrl(g.base, 'polling', '/broken'), 'GET', { origin: PAGE }));
+        expect(result.status).toBe(403);
+        expect(got).toStrictEqual([gatewayEvent({ method: 'GET', route: 'BrokenGateway', policy: 'gateway', verdict: 'refused', reason: 'origin-error', origin: PAGE })]);
+      });
+
       it('an allowed handshake, or one without Origin, reports nothing', async () => {
         const allowed = await during(() => httpCall(engineUrl(g.base, 'polling'), 'GET', { origin: PAGE }));
         expect(allowed.result.status).toBe(200);
@@ -498,7 +526,7 @@ describe.each(ADAPTERS)('onDecision for gateways on $name', (adapter) => {
     describe('a ws gateway with @CrossOrigin (reportAllowed: true)', () => {
       let g: GatewayApp;
       beforeAll(async () => {
-        g = await startGatewayApp(adapter, style, CorsModule.forRoot({ onDecision, reportAllowed: true }), [wsGateway()], 0, { ws: true, logger });
+        g = await startGatewayApp(adapter, style, CorsModule.forRoot({ onDecision, reportAllowed: true, originTimeout: TIMEOUT }), wsGateways(), 0, { ws: true, logger });
       });
       afterAll(() => g?.app.close());
 
@@ -506,6 +534,12 @@ describe.each(ADAPTERS)('onDecision for gateways on $name', (adapter) => {
         const { result, events: got } = await during(() => statusOf(openWebSocket(wsUrl(g.base, '/echo'), EVIL)));
         expect(result).toBe(403);
         expect(got).toStrictEqual([gatewayEvent({ method: 'GET', route: 'EchoGateway', policy: 'gateway', verdict: 'refused', reason: 'origin-not-allowed', origin: EVIL })]);
+      });
+
+      it('a predicate that never settles: origin-timeout after originTimeout', async () => {
+        const { result, events: got } = await during(() => statusOf(openWebSocket(wsUrl(g.base, '/stuck'), PAGE)));
+        expect(result).toBe(403);
+        expect(got).toStrictEqual([gatewayEvent({ method: 'GET', route: 'StuckGateway', policy: 'gateway', verdict: 'refused', reason: 'origin-timeout', origin: PAGE })]);
       });
 
       it('an allowed upgrade: 101 and one allowed event; none without Origin', async () => {
@@ -528,7 +562,8 @@ describe.each(ADAPTERS)('onDecision for gateways on $name', (adapter) => {
       let base: string;
       beforeAll(async () => {
         const start = STARTS[style === 'NestFactory' ? 0 : 1].start;
-        app = await start(rootModule([CorsModule.forRoot({ resources: { '/feed': { origins: [PAGE] } }, onDecision, reportAllowed: true })], []), adapter, logger);
+        const resources = { '/feed': { origins: [PAGE] }, '/stuck': { origins: [stuckPredicate] } };
+        app = await start(rootModule([CorsModule.forRoot({ resources, originTimeout: TIMEOUT, onDecision, reportAllowed: true })], []), adapter, logger);
         // A plain ws server on the app's own HTTP server, as an app mounts one by hand.
         const wss = new WebSocketServer({ server: app.getHttpServer(), path: '/feed' });
         wss.on('connection', (socket) => socket.send('feed hello'));
@@ -544,6 +579,12 @@ describe.each(ADAPTERS)('onDecision for gateways on $name', (adapter) => {
         const { result, events: got } = await during(() => statusOf(openWebSocket(wsUrl(base, '/feed'), EVIL)));
         expect(result).toBe(403);
         expect(got).toStrictEqual([gatewayEvent({ method: 'GET', route: '/feed', policy: 'resources', verdict: 'refused', reason: 'origin-not-allowed', origin: EVIL })]);
+      });
+
+      it('a predicate that never settles: 403 and origin-timeout, named by its entry', async () => {
+        const { result, events: got } = await during(() => statusOf(openWebSocket(wsUrl(base, '/stuck'), PAGE)));
+        expect(result).toBe(403);
+        expect(got).toStrictEqual([gatewayEvent({ method: 'GET', route: '/stuck', policy: 'resources', verdict: 'refused', reason: 'origin-timeout', origin: PAGE })]);
       });
 
       it('an allowed upgrade: 101 and one allowed event; none without Origin', async () => {
