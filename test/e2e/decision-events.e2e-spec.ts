@@ -110,6 +110,13 @@ class ItemsController {
   @Delete(':id') remove() { return 'removed'; }
 }
 
+// Its own policy admits only a partner; its 404 (an empty `:id`) gets `/api/*`'s, which admits PAGE.
+@Controller('api/pets')
+class PetsController {
+  @CrossOrigin({ origins: ['https://partner.example'] })
+  @Get(':id') one() { return 'pet'; }
+}
+
 // Undecorated, and no resources entry matches: no policy.
 @Controller('misc')
 class MiscController {
@@ -125,7 +132,7 @@ class FaultsController {
   @Get('broken') broken() { return 'broken'; }
 }
 
-const CONTROLLERS = [CatsController, ItemsController, MiscController, FaultsController];
+const CONTROLLERS = [CatsController, ItemsController, PetsController, MiscController, FaultsController];
 const BASE_OPTIONS: CorsModuleOptions = { resources: { '/api/*': { origins: [PAGE], methods: ['GET'] } }, originTimeout: TIMEOUT };
 
 /** What a test sends: an actual request or a preflight, as a browser on `origin` would. */
@@ -267,6 +274,17 @@ describe.each(ADAPTERS)('onDecision over HTTP on $name', (adapter) => {
       const { events: got, result } = await during(() => send(everything, { method: 'DELETE', path: '/api/items/', headers: { origin: EVIL } }));
       expect(result.status).toBe(404);
       expect(got).toStrictEqual([refusal({ kind: 'actual', method: 'DELETE', route: '/api/*', policy: 'resources', reason: 'origin-not-allowed', origin: EVIL })]);
+    });
+
+    it('the event says what the response got: a 404 for an empty parameter, allowed by its path\'s entry', async () => {
+      // Fastify matches GET /api/pets/ to PetsController.one (`:id` empty), then Nest answers
+      // its 404, which gets `/api/*`'s policy: the response admits PAGE. PetsController.one,
+      // whose policy would refuse PAGE, never served the request.
+      const { result, events: got } = await during(() => send(everything, get('/api/pets/', PAGE)));
+      expect(result.status).toBe(404);
+      expect(result.headers['access-control-allow-origin']).toBe(PAGE);
+      expect(got).toStrictEqual([allowance({ kind: 'actual', method: 'GET', route: '/api/*', policy: 'resources' })]);
+      expect((await during(() => send(refusalsOnly, get('/api/pets/', PAGE)))).events).toStrictEqual([]);
     });
 
     it('one event for a target that is not a path (`GET *cats`), which no route serves', async () => {
