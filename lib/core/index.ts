@@ -33,6 +33,7 @@ export {
   type OriginVerdict,
   checkOrigin,
   isOriginAllowed,
+  messageOf,
 } from './origin-decision.js';
 export {
   ACRH,

@@ -171,8 +171,8 @@ function withinTimeout(pending: Promise<OriginVerdict>, run: PredicateRun, timeo
   });
 }
 
-/** The message of whatever a predicate threw, without letting a hostile value throw again. */
-function messageOf(error: unknown): string {
+/** The message of whatever a predicate (or an `onDecision` listener) threw, without letting a hostile value throw again. */
+export function messageOf(error: unknown): string {
   try {
     if (error !== null && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
       return (error as { message: string }).message;

@@ -3,7 +3,7 @@
 // (explain mode's log lines, `onDecision` events), failures and the one-off notes.
 import type { Logger } from '@nestjs/common';
 import {
-  decisionEvent, labelOf, type Candidate, type CorsDecisionEvent, type CorsModuleOptions, type CorsRequest, type Decision, type PolicySet, type RouteToken,
+  decisionEvent, labelOf, messageOf, type Candidate, type CorsDecisionEvent, type CorsModuleOptions, type CorsRequest, type Decision, type PolicySet, type RouteToken,
 } from '../core/index.js';
 import { escapeForLog, formatRefusal } from './explain.js';
 import { CorsState, type RouteRef, type RouteTag } from './route-state.js';
@@ -95,7 +95,7 @@ export class CorsRuntime {
     const listener = this.onDecision;
     if (listener === null) return;
     const failed = (error: unknown) =>
-      this.logger.error(`onDecision threw; the response was not affected: ${escapeForLog(String((error as Error)?.message ?? error))}`);
+      this.logger.error(`onDecision threw; the response was not affected: ${escapeForLog(messageOf(error))}`);
     try {
       const result = listener(event);
       if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
