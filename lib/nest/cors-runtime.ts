@@ -68,8 +68,8 @@ export class CorsRuntime {
 
   /**
    * Reports one decision: explain mode logs a refusal; `onDecision` hears refusals (and, with
-   * `reportAllowed`, allowances). Called after the response was written or handed on, so a
-   * slow or throwing listener never delays or changes it.
+   * `reportAllowed`, allowances), after the response was written or handed on, so a slow or
+   * throwing listener never delays or changes it.
    */
   report(d: Decision, r: CorsRequest): void {
     if (d.verdict === 'none') return;
@@ -90,20 +90,26 @@ export class CorsRuntime {
     return formatRefusal(d, r, served);
   }
 
-  /** Hands an event to `onDecision`; what it throws or rejects is logged, escaped. */
+  /**
+   * Hands an event to `onDecision` once the current work is done (a microtask), so even a
+   * slow synchronous listener runs after the response it describes was written or handed on;
+   * what it throws or rejects is logged, escaped.
+   */
   emit(event: CorsDecisionEvent): void {
     const listener = this.onDecision;
     if (listener === null) return;
-    const failed = (error: unknown) =>
-      this.logger.error(`onDecision threw; the response was not affected: ${escapeForLog(messageOf(error))}`);
-    try {
-      const result = listener(event);
-      if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
-        (result as Promise<unknown>).then(undefined, failed);
+    queueMicrotask(() => {
+      const failed = (error: unknown) =>
+        this.logger.error(`onDecision threw; the response was not affected: ${escapeForLog(messageOf(error))}`);
+      try {
+        const result = listener(event);
+        if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
+          (result as Promise<unknown>).then(undefined, failed);
+        }
+      } catch (error) {
+        failed(error);
       }
-    } catch (error) {
-      failed(error);
-    }
+    });
   }
 
   /** Whether `onDecision` listens to gateway decisions of this verdict. */

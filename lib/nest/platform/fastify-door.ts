@@ -10,7 +10,7 @@ import { servesHost, type RouteTags } from '../nest-internals.js';
 import { interceptNestRoutes, interceptNotFound, markVersionFilters, versionsOf } from './adapter-interface.js';
 import { NEUTRAL_VERSION, type CorsState, type RouteRef, type RouteTag } from '../route-state.js';
 import { answers404ForEmptyParams, checkFastifyInternals, moveBeforeMiddie, onFrameworkErrors } from './fastify-internals.js';
-import { FastifyPreflightRouter, type FastifyEntry } from './fastify-preflight-router.js';
+import { FastifyPreflightRouter, hasEmptyParam, type FastifyEntry } from './fastify-preflight-router.js';
 import { deferToHead, endPreflight } from './node-response.js';
 import { apply, settle } from './request-flow.js';
 import { fastifyRouteTokens } from './route-syntax.js';
@@ -74,13 +74,14 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
   const instance = adapter.getInstance();
   const options = adapter.getRouteMatchingOptions?.() ?? {};
   const config = instance.initialConfig ?? {};
+  const emptyParams404 = answers404ForEmptyParams(adapter);
   const preflights = new FastifyPreflightRouter({
     caseSensitive: options.caseSensitive ?? true,
     ignoreTrailingSlash: options.ignoreTrailingSlash ?? false,
     ignoreDuplicateSlashes: !!(config.routerOptions?.ignoreDuplicateSlashes ?? config.ignoreDuplicateSlashes),
     maxParamLength: options.maxParamLength,
     useSemicolonDelimiter: options.useSemicolonDelimiter,
-  }, answers404ForEmptyParams(adapter));
+  }, emptyParams404);
   const byHandler = new WeakMap<Function, FastifyEntry>();
   const hostnameOf = (request: FastifyRequestLike) => adapter.getRequestHostname?.(request) ?? request.headers.host;
   let registering: FastifyEntry | undefined;
@@ -131,8 +132,12 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
         d = decide(candidates(state, acrm, raw.url!, request.headers.host, () => hostnameOf(request)), r, { timeout: state.policies.originTimeout });
       } else {
         let entry = request.is404 ? undefined : (request.routeOptions.config?.[kEntry] as FastifyEntry | undefined);
-        // Nest's host filter answers another host with its 404: the resources policy, as for any 404.
-        if (entry !== undefined && 'ref' in entry && entry.ref.tag.hosts !== null && !servesHost(entry.ref.tag.hosts, hostnameOf(request))) entry = undefined;
+        // Nest answers another host (its host filter) and an empty parameter with its 404:
+        // the resources policy, as for any 404, decided once here.
+        if (entry !== undefined && 'ref' in entry) {
+          if (entry.ref.tag.hosts !== null && !servesHost(entry.ref.tag.hosts, hostnameOf(request))) entry = undefined;
+          else if (emptyParams404 && hasEmptyParam(request.params)) entry = undefined;
+        }
         if (entry !== undefined && 'ref' in entry) raw[kDecided] = true;
         const path = targetPath(raw.url!);
         r = readCorsRequest(raw.method!, path, request.headers, request);

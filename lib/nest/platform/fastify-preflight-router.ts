@@ -63,7 +63,9 @@ export interface FoundRoute {
   readonly params: Record<string, string | undefined>;
 }
 
-function hasEmptyParam(params: Record<string, string | undefined>): boolean {
+/** Whether a parameter other than the wildcard came out empty (`/users//profile`). */
+export function hasEmptyParam(params: Record<string, string | undefined> | null | undefined): boolean {
+  if (!params) return false;
   for (const name in params) if (params[name] === '' && name !== '*') return true;
   return false;
 }
