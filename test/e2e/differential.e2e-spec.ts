@@ -12,6 +12,8 @@
 // `npm test` runs a slice (DIFFERENTIAL_REQUESTS, default 1,500 per adapter, fixed seed);
 // DIFFERENTIAL_FULL=1 runs at least 20,000 per adapter with a fresh seed unless
 // DIFFERENTIAL_SEED is given. The seed is printed; DIFFERENTIAL_DUMP=file writes every mismatch.
+// Each failing app is named `<batch>.<index>`: DIFFERENTIAL_SEED=<seed> DIFFERENTIAL_APP=<name>
+// runs that app alone again, with the same requests.
 import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { startApp } from '../utility/differential/app.js';
@@ -21,6 +23,7 @@ import { concretize, requestSpecArb } from '../utility/differential/targets.js';
 import { RawClient } from '../utility/raw-http.js';
 
 const FULL = process.env.DIFFERENTIAL_FULL === '1';
+const ONLY = process.env.DIFFERENTIAL_APP;
 const SEED = Number(process.env.DIFFERENTIAL_SEED ?? (FULL ? Date.now() % 2 ** 31 : 0x14ac1e));
 const MIN_REQUESTS = Number(process.env.DIFFERENTIAL_REQUESTS ?? (FULL ? 20_000 : 1_500));
 /** Request specs per app; a spec is one request, or a preflight with its probes. */
@@ -86,16 +89,16 @@ function summary(adapter: string, mismatches: readonly Mismatch[], notes: readon
   return lines.join('\n');
 }
 
-async function runApp(config: AppConfig, seed: number): Promise<Checker | Failure> {
+async function runApp(config: AppConfig, seed: number, name: string): Promise<Checker | Failure> {
   let running;
   try {
     running = await startApp(config);
   } catch (error) {
-    return { kind: 'the app did not start', text: `${describeConfig(config)}\n  error: ${(error as Error).message}` };
+    return { kind: 'the app did not start', text: `app ${name}: ${describeConfig(config)}\n  error: ${(error as Error).message}` };
   }
   const { app, port } = running;
   const specs = fc.sample(requestSpecArb, { seed, numRuns: SPECS_PER_APP });
-  const checker = new Checker(config, port);
+  const checker = new Checker(config, port, `${name} of seed ${SEED}`);
   checker.countConfig();
   const clients = Array.from({ length: LANES }, () => new RawClient(port));
   try {
@@ -125,11 +128,13 @@ async function run(adapter: AdapterName): Promise<void> {
   const failures: Failure[] = [];
   const coverage = new Map<string, number>();
   // Apps come in batches from one seeded stream until enough requests were checked.
-  for (let batch = 0; requests < MIN_REQUESTS; batch++) {
+  const [onlyBatch, onlyIndex] = ONLY ? ONLY.split('.').map(Number) : [];
+  for (let batch = onlyBatch ?? 0; requests < MIN_REQUESTS; batch++) {
     const configs = fc.sample(appConfigArb(adapter), { seed: SEED + batch, numRuns: 10 });
     for (const [i, config] of configs.entries()) {
       if (requests >= MIN_REQUESTS) break;
-      const result = await runApp(config, SEED + 1000 * (batch + 1) + i);
+      if (ONLY && i !== onlyIndex) continue;
+      const result = await runApp(config, SEED + 1000 * (batch + 1) + i, `${batch}.${i}`);
       apps++;
       if (!(result instanceof Checker)) {
         failures.push(result);
@@ -141,7 +146,7 @@ async function run(adapter: AdapterName): Promise<void> {
       notes.push(...result.notes);
       for (const [what, n] of result.coverage) coverage.set(what, (coverage.get(what) ?? 0) + n);
     }
-    if (batch > 200) break;
+    if (batch > 200 || ONLY) break;
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(
@@ -151,6 +156,7 @@ async function run(adapter: AdapterName): Promise<void> {
   if (process.env.DIFFERENTIAL_DUMP) writeFileSync(`${process.env.DIFFERENTIAL_DUMP}.${adapter}.json`, JSON.stringify({ seed: SEED, mismatches, notes, failures }, null, 1));
   if (failures.length) throw new Error(`${failures.length} generated apps did not start (seed ${SEED}):\n${failures.map((f) => f.text).join('\n\n')}`);
   if (mismatches.length > 0) throw new Error(summary(adapter, mismatches, notes, requests, apps));
+  if (ONLY) return;
   expect(requests).toBeGreaterThanOrEqual(MIN_REQUESTS);
   const scale = Math.max(1, MIN_REQUESTS / 1_500);
   const thin = REQUIRED.filter(([what, min]) => (coverage.get(what) ?? 0) < Math.ceil(min * (what.startsWith('app:') ? 1 : scale))).map(([what]) => `${what}: ${coverage.get(what) ?? 0}`);

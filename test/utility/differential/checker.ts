@@ -9,6 +9,7 @@ import { DENY, NO_REWRITE, PROBE_REACH, SKIP_STATIC, type RouteInfo } from './ap
 import { SHARED_ORIGIN, describeConfig, type AppConfig } from './config.js';
 import { admitsOrigin, expectActual, expectPreflight, policyText, resourcePolicy, type Expected, type Governing, type Policy } from './oracle.js';
 import { targetPath } from './paths.js';
+import { diagnoseActual, diagnosePreflight } from './diagnose.js';
 import { identify, path404, routedUrl, servedPolicy, staticPolicy, type Served } from './served.js';
 import { oddities, policyOrigins, variations, type ConcreteRequest } from './targets.js';
 import type { RawClient, RawRequest, RawResponse } from '../raw-http.js';
@@ -124,6 +125,8 @@ export class Checker {
   constructor(
     private readonly config: AppConfig,
     private readonly port: number,
+    /** How to run this app alone again (DIFFERENTIAL_SEED and DIFFERENTIAL_APP). */
+    private readonly name = '',
   ) {
     this.described = describeConfig(config);
     this.expressRewrite = config.adapter === 'Express' && (config.mounts.some((m) => m.kind === 'rewrite') || config.nestMiddleware.rewrite !== undefined);
@@ -134,7 +137,7 @@ export class Checker {
   }
 
   private fail(kind: string, request: RawRequest, lines: string[], into = this.mismatches): void {
-    into.push({ kind, text: [`app (port ${this.port}):\n${this.described.replace(/^/gm, '    ')}`, `request:\n${rawText(request)}`, ...lines].join('\n') });
+    into.push({ kind, text: [`app ${this.name} (port ${this.port}):\n${this.described.replace(/^/gm, '    ')}`, `request:\n${rawText(request)}`, ...lines].join('\n') });
   }
 
   /** Who admits an ACAO value, for messages: every policy source has an origin of its own. */
@@ -275,7 +278,10 @@ export class Checker {
           `problems: ${problems.join('; ')}`,
         ];
         if (limit) this.fail(`documented limit: ${what} under ${this.config.versioning.type} versioning carries another version's policy`, request, [...lines, limit], this.notes);
-        else this.fail(`${role}, ${what}: ${problems.join('; ')}`, request, lines);
+        else {
+          const reading = diagnoseActual(this.config, r.target, !noRewrite, r.origin, res);
+          this.fail(`${what}: ${reading?.cause ?? 'unexplained'}`, request, [`check: ${role}; ${problems.join('; ')}`, `likely cause: ${reading?.detail ?? 'no other reading explains the response'}`, ...lines]);
+        }
       }
       return { res, served, governing: again.governing };
     }
@@ -293,7 +299,7 @@ export class Checker {
       const none = res.acao.length === 0 && res.headers[ACAC] === undefined;
       const problems = none ? [] : compare(expected, res);
       this.count(none ? 'router refused: no CORS headers' : 'router refused: CORS headers');
-      if (problems.length > 0) this.fail(`${role}, target refused by the router: CORS headers the resources policy would not give`, request, [`response: ${corsHeadersText(res)}`, `resources policy: ${g.label} → ${policyText(g.policy)}`, `problems: ${problems.join('; ')}`]);
+      if (problems.length > 0) this.fail(`actual, target refused by the router: CORS headers the resources policy would not give`, request, [`response: ${corsHeadersText(res)}`, `resources policy: ${g.label} → ${policyText(g.policy)}`, `problems: ${problems.join('; ')}`]);
       else if (!none) this.fail('router refused, with the resources policy', request, [`response: ${corsHeadersText(res)}`], this.notes);
       return { res, served, governing };
     }
@@ -302,7 +308,10 @@ export class Checker {
     this.count(expected.acao === undefined ? 'actual, no ACAO expected' : 'actual, ACAO expected');
     const problems = compare(expected, res);
     if (problems.length > 0) {
-      this.fail(`${role}, ${servedClass(served, governing)}: ${problems.join('; ')}`, request, [
+      const reading = diagnoseActual(this.config, r.target, rewrites, r.origin, res, served.kind === 'nest' ? served.handler.id : undefined);
+      this.fail(`actual, ${servedClass(served, governing)}: ${reading?.cause ?? 'unexplained'}`, request, [
+        `check: ${role}; ${problems.join('; ')}`,
+        `likely cause: ${reading?.detail ?? 'no other reading explains the response'}`,
         `served by: ${describeServed(served)}`,
         `governing policy: ${governing.label} → ${policyText(governing.policy)}`,
         `expected: ${expectedText(expected)}`,
@@ -382,6 +391,9 @@ export class Checker {
       r.method,
       r.requestHeaders,
     );
+    // The router may refuse the preflight's own target before any hook (an over-long parameter
+    // of an OPTIONS route) even where the actual request's is routed.
+    if (!refused && identify(this.config, res, 'OPTIONS').kind === 'refused') refused = true;
     if (refused) {
       const none = res.acao.length === 0;
       this.count(none ? 'router refused: no CORS headers' : 'router refused: CORS headers');
@@ -393,8 +405,11 @@ export class Checker {
     this.count(expected.acao === undefined ? 'preflight, no ACAO expected' : 'preflight, ACAO expected');
     const problems = compare(expected, res, r.method);
     if (problems.length > 0) {
-      const shape = list.length > 1 ? `${list.length} candidates` : list[0].via.startsWith('no handler') ? 'no handler (404 policy)' : 'one candidate';
-      this.fail(`preflight${twin ? ' (again with an origin every candidate admits)' : ''}, ${shape}: ${problems.join('; ')}`, request, [
+      const shape = list.length > 1 ? 'several candidates' : list[0].via.startsWith('no handler') ? 'no handler (404 policy)' : 'one candidate';
+      const reading = diagnosePreflight(this.config, r.target, !this.expressRewrite, list, r.origin!, r.method, r.requestHeaders, res, (e) => compare(e, res, r.method).length === 0);
+      this.fail(`preflight, ${shape}: ${reading?.cause ?? 'unexplained'}`, request, [
+        `check: preflight${twin ? ' (again with an origin every candidate admits)' : ''}; ${problems.join('; ')}`,
+        `likely cause: ${reading?.detail ?? 'no other reading explains the response'}`,
         ...list.map((c) => `candidate: ${c.via}\n      → ${policyText(c.policy)}`),
         `expected: ${expectedText(expected)}`,
         `response: ${corsHeadersText(res)}${this.originSource(res.acao[0])}`,

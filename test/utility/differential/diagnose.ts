@@ -1,0 +1,125 @@
+// Names the likely cause of a mismatch, for the summary's grouping: the response is compared
+// with what other readings of the request would have produced (the path without the global
+// prefix, before a rewrite, without the router's folding, the policy of a handler that did not
+// serve, one preflight candidate alone). Every policy source admits an origin of its own, so a
+// response usually fits one reading only. Diagnosis never decides pass or fail.
+import { allHandlers, type AppConfig } from './config.js';
+import { decoratedPolicy, expectActual, expectPreflight, merge, resourcePolicy, type Policy } from './oracle.js';
+import { decodePath, removeDotSegments, targetPath } from './paths.js';
+import { path404, routedUrl } from './served.js';
+import type { RawResponse } from '../raw-http.js';
+
+export interface Reading {
+  /** Generic, for grouping. */
+  readonly cause: string;
+  /** Specific, for the message. */
+  readonly detail: string;
+  readonly policy: Policy | null;
+}
+
+/** Other readings of the request's path, each with the `resources` policy it selects. */
+function pathReadings(config: AppConfig, target: string, rewrites: boolean): Reading[] {
+  const out: Reading[] = [];
+  const add = (cause: string, path: string) => {
+    const g = resourcePolicy(config, path);
+    out.push({ cause, detail: `${cause}: ${g.label}`, policy: g.policy });
+  };
+  const raw = targetPath(target);
+  if (raw === '*') {
+    out.push({ cause: "the asterisk form given forRoot's top-level policy", detail: 'the asterisk form given the top-level policy', policy: merge(config.cors.top) });
+    add("the asterisk form read as '/'", '/');
+    return out;
+  }
+  const routed = targetPath(routedUrl(config, target, rewrites));
+  if (routed !== raw) add('the path before the rewrite', removeDotSegments(decodePath(raw)));
+  if (target.includes('#') && config.adapter === 'Express') add("the path Express's router restores with a slash before the fragment", `${removeDotSegments(decodePath(routed))}/`);
+  if (config.prefix && /^\/api(\/|$)/i.test(routed)) {
+    add('the path without the global prefix', removeDotSegments(decodePath(routed.slice(4) || '/')));
+    add("the global prefix spelled as registered (Nest's 404 router under the prefix read as a route)", removeDotSegments(decodePath(`/api${routed.slice(4)}`)));
+  }
+  add('the request path with its duplicate slashes, trailing slash or ; kept', removeDotSegments(decodePath(routed)));
+  add('the request path not percent-decoded', removeDotSegments(routed));
+  add('the request path with dot segments left in', decodePath(routed));
+  add('the request path lower-cased', path404(config, routedUrl(config, target, rewrites)).toLowerCase());
+  return out;
+}
+
+/** The decorated policies of the app's Nest handlers, each a reading "the policy of a handler that did not serve". */
+function handlerReadings(config: AppConfig, except?: string): Reading[] {
+  const out: Reading[] = [];
+  for (const { controller, handler } of allHandlers(config)) {
+    if (handler.id === except) continue;
+    const g = decoratedPolicy(config, controller, handler);
+    if (g) out.push({ cause: 'the policy of a Nest handler that did not serve', detail: `the policy of ${handler.id} (${g.label}), which did not serve`, policy: g.policy });
+  }
+  return out;
+}
+
+/**
+ * A trait of the request that explains a whole family of mismatches, put before the cause.
+ * Express's router (router 2.3) gives `req.url` back with a slash before a fragment after a
+ * mounted layer whose path is the whole path (Nest's middleware, a mounted router or static
+ * directory); under strict routing the route the target names then no longer matches.
+ */
+function trait(config: AppConfig, target: string): string {
+  if (config.adapter !== 'Express' || !target.includes('#')) return '';
+  const strict = config.express && config.express.how !== 'default' && config.express.how !== 'late' && config.express.strict;
+  return strict ? 'a fragment under strict routing (Express adds a slash before it after a mounted layer): ' : '';
+}
+
+const withTrait = (config: AppConfig, target: string, r: Reading | undefined): Reading | undefined => {
+  const t = trait(config, target);
+  return r && t ? { ...r, cause: `${t}${r.cause}` } : r;
+};
+
+/** The first reading that explains an actual request's response. */
+export function diagnoseActual(config: AppConfig, target: string, rewrites: boolean, origin: string | undefined, res: RawResponse, servedId?: string): Reading | undefined {
+  const fits = (p: Policy | null) => fitsActual(p, origin, res);
+  const readings = [...pathReadings(config, target, rewrites), ...handlerReadings(config, servedId)];
+  readings.push({ cause: 'no CORS at all', detail: 'no CORS at all', policy: null });
+  return withTrait(config, target, readings.find((r) => fits(r.policy)));
+}
+
+function fitsActual(p: Policy | null, origin: string | undefined, res: RawResponse): boolean {
+  const e = expectActual(p, origin);
+  const vary = String(res.headers.vary ?? '').toLowerCase().split(',').map((v) => v.trim()).includes('origin');
+  return res.acao[0] === e.acao && (res.headers['access-control-allow-credentials'] === 'true') === e.credentials && (!e.varyOrigin || vary) && (e.varyOrigin || p !== null || !vary);
+}
+
+/** The first reading that explains a preflight's response: one candidate alone, a handler that does not serve, another path. */
+export function diagnosePreflight(
+  config: AppConfig,
+  target: string,
+  rewrites: boolean,
+  candidates: readonly { policy: Policy | null; via: string }[],
+  origin: string,
+  method: string,
+  headers: readonly string[],
+  res: RawResponse,
+  fits: (expected: ReturnType<typeof expectPreflight>) => boolean,
+): Reading | undefined {
+  const readings: Reading[] = [];
+  const notFound = resourcePolicy(config, path404(config, routedUrl(config, target, rewrites)));
+  const real = candidates.filter((c) => !c.via.startsWith('no handler'));
+  if (real.length > 0) {
+    readings.push({ cause: "Nest's 404 counted as a candidate (a variation no handler serves)", detail: `the candidates and the 404 policy (${notFound.label})`, policy: null, ...{ rest: [...candidates, { policy: notFound.policy, via: '404' }] } });
+    readings.push({ cause: 'the 404 policy alone, as if no handler served', detail: `the 404 policy alone: ${notFound.label}`, policy: notFound.policy });
+  }
+  if (candidates.length > 1) {
+    candidates.forEach((c, i) => readings.push({ cause: 'only one of the candidates', detail: `only candidate ${i + 1} (${c.via})`, policy: c.policy }));
+    candidates.forEach((c, i) => {
+      const rest = candidates.filter((_, j) => j !== i);
+      if (rest.length > 1) readings.push({ cause: 'all candidates but one', detail: `all candidates but ${i + 1} (${c.via})`, policy: null, ...{ rest } });
+    });
+  }
+  readings.push(...pathReadings(config, target, rewrites), ...handlerReadings(config));
+  readings.push({ cause: 'no CORS at all', detail: 'no CORS at all', policy: null });
+  return withTrait(
+    config,
+    target,
+    readings.find((r) => {
+      const rest = (r as Reading & { rest?: typeof candidates }).rest;
+      return fits(expectPreflight(rest ? rest.map((c) => c.policy) : [r.policy], origin, method, headers));
+    }),
+  );
+}
