@@ -295,9 +295,19 @@ function mount(app: INestApplication, config: AppConfig): void {
   const fileOf = (path: string) => relative(dir, path).split(sep).join('/');
   let fastifyStatics = 0;
   if (config.adapter === 'Fastify') {
+    // The reach probe (never checked): Fastify routes before any hook, so the route it
+    // matched for the target is known here; a static route that matched may serve the
+    // target, since no one but @fastify/static knows which files exist.
+    (instance as FastifyInstance).addHook('onRequest', ((req: RequestLike & { headers: Record<string, unknown> }, reply: HeaderTarget & { send(b: string): void }, done: () => void) => {
+      if (req.headers[PROBE_REACH] === undefined) return done();
+      reply.send(sign(reply, 'reach:fastify', { r: req.routeOptions?.url, p: { ...req.params } }));
+    }) as never);
     // Replies a handler did not sign (a static file's error) name the route Fastify matched.
     (instance as FastifyInstance).addHook('onSend', ((req: RequestLike, reply: HeaderTarget & { getHeader(k: string): unknown }, payload: unknown, done: (e: null, p: unknown) => void) => {
-      if (reply.getHeader(SERVED_BY) === undefined && req.routeOptions?.url) reply.header!(FASTIFY_ROUTE, req.routeOptions.url);
+      if (reply.getHeader(SERVED_BY) === undefined && req.routeOptions?.url) {
+        reply.header!(FASTIFY_ROUTE, req.routeOptions.url);
+        reply.header!(ROUTE_INFO, encodeURIComponent(JSON.stringify({ r: req.routeOptions.url, p: { ...req.params } })));
+      }
       done(null, payload);
     }) as never);
   }

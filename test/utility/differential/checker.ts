@@ -8,7 +8,6 @@ import { appendFileSync } from 'node:fs';
 import { DENY, NO_REWRITE, PROBE_REACH, SKIP_STATIC, type RouteInfo } from './app.js';
 import { SHARED_ORIGIN, describeConfig, type AppConfig } from './config.js';
 import { admitsOrigin, expectActual, expectPreflight, policyText, resourcePolicy, type Expected, type Governing, type Policy } from './oracle.js';
-import { targetPath } from './paths.js';
 import { diagnoseActual, diagnosePreflight } from './diagnose.js';
 import { identify, path404, routedUrl, servedPolicy, staticPolicy, type Served } from './served.js';
 import { oddities, policyOrigins, variations, type ConcreteRequest } from './targets.js';
@@ -98,10 +97,19 @@ function servedClass(s: Served, g?: Governing): string {
     case 'denied':
       return 'Nest middleware response';
     case 'reach':
+    case 'fastify-route':
       return 'reach probe';
     case 'unknown':
       return 'unidentified response';
   }
+}
+
+type StaticMount = Extract<AppConfig['mounts'][number], { kind: 'static' }>;
+interface Reached {
+  readonly mount: StaticMount;
+  readonly info: RouteInfo;
+  /** Fastify reports the wildcard parameter decoded; Express the rest of the URL as received. */
+  readonly decoded: boolean;
 }
 
 interface Observed {
@@ -167,16 +175,30 @@ export class Checker {
     return h;
   }
 
-  /** The reach probes of Express's static mounts: which mounts see the target, and the rest of the URL they see. */
-  private async reach(client: RawClient, r: ConcreteRequest, extra: Record<string, string>): Promise<{ mount: Extract<AppConfig['mounts'][number], { kind: 'static' }>; info: RouteInfo }[]> {
-    const out = [];
-    if (this.config.adapter !== 'Express') return [];
+  /**
+   * The reach probes of static mounts: which mounts see the target, and the rest of the URL
+   * they see (Express: one probe per mount; Fastify: the route the router matched).
+   */
+  private async reach(client: RawClient, r: ConcreteRequest, extra: Record<string, string>): Promise<Reached[]> {
+    const out: Reached[] = [];
+    if (this.config.adapter === 'Fastify') {
+      // Versions are router constraints on Fastify: another route may win under some of them.
+      for (const v of variations(this.config)) {
+        const res = await this.send(client, { method: r.method, target: r.target, headers: this.headers(r, v, { ...extra, [PROBE_REACH]: '1' }) }, false);
+        const s = res && identify(this.config, res, 'GET');
+        if (!s || s.kind !== 'fastify-route') continue;
+        const mount = this.config.mounts.find((m): m is StaticMount => m.kind === 'static' && `${m.prefix ?? ''}/*` === s.info.r);
+        const rest = s.info.p?.['*'];
+        if (mount && typeof rest === 'string' && !out.some((o) => o.mount === mount)) out.push({ mount, info: { u: `/${rest}` }, decoded: true });
+      }
+      return out;
+    }
     for (const m of this.config.mounts) {
       if (m.kind !== 'static') continue;
       const res = await this.send(client, { method: 'GET', target: r.target, headers: this.headers(r, {}, { ...extra, [PROBE_REACH]: m.id }) }, false);
       if (!res) continue;
       const s = identify(this.config, res, 'GET');
-      if (s.kind === 'reach' && s.mount.id === m.id) out.push({ mount: m, info: s.info });
+      if (s.kind === 'reach' && s.mount.id === m.id) out.push({ mount: m, info: s.info, decoded: false });
     }
     return out;
   }
@@ -221,9 +243,12 @@ export class Checker {
         return { policy: o.governing.policy, label: `the route ${method} reaches, ${o.governing.label}` };
       }
       case 'static-error': {
-        const path = targetPath(r.target);
-        const prefix = served.mount.prefix ?? '';
-        return staticPolicy(this.config, served.mount, path.slice(prefix.length) || '/');
+        const rest = served.info.p?.['*'];
+        if (typeof rest !== 'string') {
+          this.fail('harness: a static error without the route parameters', request, [`response: ${corsHeadersText(res)}`]);
+          return undefined;
+        }
+        return staticPolicy(this.config, served.mount, `/${rest}`, true);
       }
       case '404':
         return resourcePolicy(this.config, this.notFoundPath(r.target, rewrites));
@@ -231,6 +256,7 @@ export class Checker {
         return 'lenient';
       case 'denied':
       case 'reach':
+      case 'fastify-route':
         return undefined;
       case 'unknown':
         this.fail('harness: unidentified response', request, [`response: ${corsHeadersText(res)}`, served.why]);
@@ -304,6 +330,12 @@ export class Checker {
       return { res, served, governing };
     }
 
+    if ((served.kind === 'nest' || served.kind === 'route' || served.kind === 'fn' || served.kind === 'static') && governing.label.includes('resources')) {
+      // Where the route's own spelling selects another entry than the request's path would,
+      // a library reading the request's path shows (SPEC §3 rule 6).
+      const byRequest = resourcePolicy(this.config, this.notFoundPath(r.target, rewrites));
+      if (!governing.label.endsWith(byRequest.label)) this.count(`${servedClass(served, governing)}: the route's spelling selects another resources entry than the request path`);
+    }
     const expected = expectActual(governing.policy, r.origin);
     this.count(expected.acao === undefined ? 'actual, no ACAO expected' : 'actual, ACAO expected');
     const problems = compare(expected, res);
@@ -347,7 +379,8 @@ export class Checker {
   async preflight(client: RawClient, r: ConcreteRequest, twin = false): Promise<void> {
     const candidates = new Map<string, { policy: Policy | null; via: string }>();
     let refused = false;
-    const statics = this.config.adapter === 'Express' && this.config.mounts.some((m) => m.kind === 'static') && (r.method === 'GET' || r.method === 'HEAD');
+    const statics = this.config.mounts.some((m) => m.kind === 'static') && (r.method === 'GET' || r.method === 'HEAD');
+    const skipStatics = statics && this.config.adapter === 'Express';
     const extra: Record<string, string> = this.expressRewrite ? { [NO_REWRITE]: '1' } : {};
     for (const v of variations(this.config)) {
       const o = await this.actual(client, { ...r, preflight: false, deny: false, body: 'none' }, v, 'actual (preflight probe)', this.expressRewrite);
@@ -355,7 +388,7 @@ export class Checker {
       const via = `${r.method}${Object.keys(v).length ? ` with ${JSON.stringify(v)}` : ''}`;
       if (o.governing === 'lenient') refused = true;
       else if (o.governing && o.served.kind !== '404') candidates.set(o.governing.label, { policy: o.governing.policy, via: `${via} → ${describeServed(o.served)}` });
-      if (statics) {
+      if (skipStatics) {
         // What serves when no static file does (the library cannot know which files exist).
         const skip = await this.send(client, { method: r.method, target: r.target, headers: this.headers(r, v, { ...extra, [SKIP_STATIC]: '1' }) }, false);
         if (!skip) return;
@@ -365,8 +398,8 @@ export class Checker {
       }
     }
     if (statics) {
-      for (const { mount, info } of await this.reach(client, r, extra)) {
-        const g = staticPolicy(this.config, mount, info.u ?? '/');
+      for (const { mount, info, decoded } of await this.reach(client, r, extra)) {
+        const g = staticPolicy(this.config, mount, info.u ?? '/', decoded);
         candidates.set(g.label, { policy: g.policy, via: `static ${mount.id} sees this target` });
         this.count('preflight with a static candidate');
       }

@@ -452,7 +452,10 @@ function finish(adapter: AdapterName, raw: Raw): AppConfig {
   // each route's registered path (prefixed or not) is known when Fastify clashes are checked.
   const plants = planted(raw.planted, raw.versioning.type !== 'none');
   raw = { ...raw, controllers: [...plants.before, ...raw.controllers, ...plants.after] };
-  const rawPaths = raw.controllers.flatMap((c) => c.handlers.map((rh) => renderPath([...(c.module >= 0 ? MODULE_PATHS[c.module] : []), ...c.path, ...rh.path], adapter)));
+  const rawPaths = raw.controllers
+    .flatMap((c) => c.handlers.map((rh) => [...(c.module >= 0 ? MODULE_PATHS[c.module] : []), ...c.path, ...rh.path]))
+    .filter((segments) => segments.every((s) => s.kind !== 'wild'))
+    .map((segments) => renderPath(segments, adapter));
   const prefix = raw.prefix ? { path: 'api', exclude: [] as { path: string; method?: Verb }[] } : undefined;
   if (prefix) {
     for (const e of raw.excludes) {
@@ -524,6 +527,7 @@ function finish(adapter: AdapterName, raw: Raw): AppConfig {
     }
   }
 
+  fixCredentials(controllers, top, policies);
   return {
     adapter,
     start: raw.start,
@@ -536,6 +540,35 @@ function finish(adapter: AdapterName, raw: Raw): AppConfig {
     ...(adapter === 'Fastify' && raw.rewriteUrl ? { rewriteUrl: raw.rewriteUrl } : {}),
     cors: { top, resources, policies },
   };
+}
+
+/**
+ * Makes every merged policy valid (SPEC §6 refuses credentials with `*` origins): where the
+ * layers of rule 1 end with credentials and `*`, the lowest layer gets `supportsCredentials:
+ * false` (a named policy is replaced by its options with that key).
+ */
+function fixCredentials(controllers: ControllerConfig[], top: PolicyOptions, policies: readonly (readonly [string, PolicyOptions])[]): void {
+  const optionsOf = (d: Decoration): PolicyOptions | undefined => (d.kind === 'options' ? d.options : d.kind === 'named' ? policies.find(([n]) => n === d.name)![1] : undefined);
+  const invalid = (layers: (PolicyOptions | undefined)[]) => {
+    let origins: string | readonly string[] = '*';
+    let credentials = false;
+    for (const l of layers) {
+      if (l?.origins !== undefined) origins = l.origins;
+      if (l?.supportsCredentials !== undefined) credentials = l.supportsCredentials;
+    }
+    return credentials && (origins === '*' || (Array.isArray(origins) && origins.includes('*')));
+  };
+  const repaired = (d: Decoration): Decoration => ({ kind: 'options', options: { ...optionsOf(d), supportsCredentials: false } });
+  controllers.forEach((c, i) => {
+    let cors = c.cors;
+    if (invalid([top, optionsOf(cors)])) cors = repaired(cors);
+    const handlers = c.handlers.map((h) => {
+      if (h.cors.kind === 'none' || h.cors.kind === 'off') return h;
+      const layers = cors.kind === 'off' || cors.kind === 'none' ? [top, optionsOf(h.cors)] : [top, optionsOf(cors), optionsOf(h.cors)];
+      return invalid(layers) ? { ...h, cors: repaired(h.cors) } : h;
+    });
+    controllers[i] = { ...c, cors, handlers };
+  });
 }
 
 /**
@@ -557,7 +590,8 @@ function fastifyKeys(routing: FastifyRouting | undefined, versioning: Versioning
     versions.push(null);
   } else {
     paths.push(shape(full));
-    versions.push(versioning.type === 'none' || version === undefined ? null : JSON.stringify(list));
+    // Nest registers VERSION_NEUTRAL routes on Fastify without a version constraint.
+    versions.push(versioning.type === 'none' || version === undefined || version === 'N' ? null : JSON.stringify(version));
   }
   const methods = method === 'ALL' ? ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] : method === 'GET' ? ['GET', 'HEAD'] : [method];
   const fold = (p: string) => (caseSensitive ? p : p.toLowerCase());

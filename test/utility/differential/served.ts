@@ -23,11 +23,13 @@ export type Served =
   /** Express's automatic answer to an OPTIONS whose path a router's route matches for other methods. */
   | { readonly kind: 'express-options'; readonly allow: readonly string[] }
   /** Fastify's static files answering with an error of their own (403 for a forbidden path). */
-  | { readonly kind: 'static-error'; readonly mount: StaticMount; readonly route: string }
+  | { readonly kind: 'static-error'; readonly mount: StaticMount; readonly info: RouteInfo }
   | { readonly kind: '404'; readonly by: 'Nest' | 'Express' }
   | { readonly kind: 'refused'; readonly by: string }
   | { readonly kind: 'denied' }
   | { readonly kind: 'reach'; readonly mount: StaticMount; readonly info: RouteInfo }
+  /** Fastify's reach probe: the route the router matched for the target. */
+  | { readonly kind: 'fastify-route'; readonly info: RouteInfo }
   | { readonly kind: 'unknown'; readonly why: string };
 
 function routeInfo(res: RawResponse): RouteInfo {
@@ -57,6 +59,7 @@ export function identify(config: AppConfig, res: RawResponse, method: string): S
   if (typeof by === 'string') {
     const info = routeInfo(res);
     if (by === DENIED_BY) return { kind: 'denied' };
+    if (by === 'reach:fastify') return { kind: 'fastify-route', info };
     if (by.startsWith('reach:')) {
       const mount = config.mounts.find((m): m is StaticMount => m.kind === 'static' && `reach:${m.id}` === by);
       if (mount) return { kind: 'reach', mount, info };
@@ -87,7 +90,7 @@ export function identify(config: AppConfig, res: RawResponse, method: string): S
     const route = res.headers[FASTIFY_ROUTE];
     if (typeof route === 'string') {
       const mount = config.mounts.find((m): m is StaticMount => m.kind === 'static' && `${m.prefix ?? ''}/*` === route);
-      if (mount) return { kind: 'static-error', mount, route };
+      if (mount) return { kind: 'static-error', mount, info: routeInfo(res) };
     }
     if ((res.status === 400 || res.status === 414) && route === undefined) {
       if (body ? /FST_ERR_BAD_URL|FST_ERR_MAX_PARAM_LENGTH|not a valid url component|exceeds the max param length/i.test(res.body) : head) {
@@ -181,8 +184,11 @@ export function servedPolicy(config: AppConfig, served: Served): Governing | { e
   }
 }
 
-/** A static mount's candidate policy from what its reach probe saw (rest of the URL under the mount). */
-export function staticPolicy(config: AppConfig, mount: StaticMount, rest: string): Governing {
-  const g = resourcePolicy(config, removeDotSegments(underMount(mount.prefix, decodePath(targetPath(rest)))));
+/**
+ * A static mount's candidate policy from what its reach probe saw: the rest of the URL under
+ * the mount (Express, as received) or the wildcard parameter (Fastify, already decoded).
+ */
+export function staticPolicy(config: AppConfig, mount: StaticMount, rest: string, decoded = false): Governing {
+  const g = resourcePolicy(config, removeDotSegments(underMount(mount.prefix, decoded ? rest : decodePath(targetPath(rest)))));
   return { policy: g.policy, label: `static ${mount.id} (${mount.prefix ?? 'no prefix'}) may serve it: ${g.label}` };
 }

@@ -76,11 +76,11 @@ const mutationArb = fc.record({ kind: fc.constantFrom(...MUTATIONS), at: fc.nat(
 export const requestSpecArb: fc.Arbitrary<RequestSpec> = fc.record({
   base: fc.record({
     kind: fc.oneof(
-      { weight: 12, arbitrary: fc.constant<'handler'>('handler') },
-      { weight: 3, arbitrary: fc.constant<'foreign'>('foreign') },
-      { weight: 2, arbitrary: fc.constant<'static'>('static') },
-      { weight: 1, arbitrary: fc.constant<'rewrite'>('rewrite') },
-      { weight: 2, arbitrary: fc.constant<'random'>('random') },
+      { weight: 24, arbitrary: fc.constant<'handler'>('handler') },
+      { weight: 6, arbitrary: fc.constant<'foreign'>('foreign') },
+      { weight: 4, arbitrary: fc.constant<'static'>('static') },
+      { weight: 2, arbitrary: fc.constant<'rewrite'>('rewrite') },
+      { weight: 3, arbitrary: fc.constant<'random'>('random') },
       { weight: 1, arbitrary: fc.constant<'asterisk'>('asterisk') },
     ),
     index: fc.nat(255),
