@@ -316,6 +316,15 @@ export class Checker {
     this.count(`served: ${servedClass(served, governing === 'lenient' ? undefined : governing)}`);
     if (governing === undefined) return null;
     if (served.kind !== '404' && served.kind !== 'refused') for (const odd of oddities(r.target)) this.count(`handler reached through ${odd}`);
+    if (r.target === '*') this.count('asterisk-form target');
+    if (rewrites && routedUrl(this.config, r.target, true) !== r.target) this.count('request rewritten before routing');
+    if (served.kind === 'nest') {
+      if (served.controller.host) this.count('served by a host-bound controller');
+      const v = this.config.versioning;
+      if (v.type !== 'none' && (served.handler.version ?? served.controller.version ?? v.defaultVersion) !== undefined) this.count(`served by a ${v.type === 'uri' ? 'URI' : v.type} version handler`);
+      if (served.controller.modulePath) this.count('served under a RouterModule path');
+      if (this.config.prefix && served.info.r?.startsWith('/api')) this.count('served under the global prefix');
+    }
 
     if (governing === 'lenient') {
       // The router refused the target before any hook (README, known limits): no CORS
@@ -340,7 +349,8 @@ export class Checker {
     this.count(expected.acao === undefined ? 'actual, no ACAO expected' : 'actual, ACAO expected');
     const problems = compare(expected, res);
     if (problems.length > 0) {
-      const reading = diagnoseActual(this.config, r.target, rewrites, r.origin, res, served.kind === 'nest' ? served.handler.id : undefined);
+      const route = served.kind === 'nest' || (served.kind === 'route' && (this.config.adapter === 'Fastify' || !served.mount.at)) ? served.info.r : undefined;
+      const reading = diagnoseActual(this.config, r.target, rewrites, r.origin, res, served.kind === 'nest' ? served.handler.id : undefined, route);
       this.fail(`actual, ${servedClass(served, governing)}: ${reading?.cause ?? 'unexplained'}`, request, [
         `check: ${role}; ${problems.join('; ')}`,
         `likely cause: ${reading?.detail ?? 'no other reading explains the response'}`,

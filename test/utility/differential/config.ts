@@ -226,7 +226,7 @@ const rawHandlerArb = fc.record({
 const rawControllerArb = fc.record({
   path: fc.constantFrom(...CONTROLLER_PATHS),
   module: fc.oneof({ weight: 4, arbitrary: fc.constant(-1) }, { weight: 2, arbitrary: fc.nat(MODULE_PATHS.length - 1) }),
-  host: fc.oneof({ weight: 8, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...HOSTS) }),
+  host: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...HOSTS) }),
   version: optionalVersion(3),
   cors: rawDecorationArb(6),
   handlers: fc.array(rawHandlerArb, { minLength: 1, maxLength: 4 }),
@@ -313,7 +313,7 @@ const fastifyRoutingArb: fc.Arbitrary<FastifyRouting> = fc
     ignoreTrailingSlash: fc.option(fc.boolean(), { nil: undefined }),
     ignoreDuplicateSlashes: fc.option(fc.boolean(), { nil: undefined }),
     useSemicolonDelimiter: fc.option(fc.boolean(), { nil: undefined }),
-    maxParamLength: fc.option(fc.constantFrom(30, 60), { nil: undefined }),
+    maxParamLength: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 2, arbitrary: fc.constantFrom(30, 60) }),
     spelling: fc.constantFrom<'top' | 'routerOptions'>('top', 'routerOptions'),
   })
   .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as unknown as FastifyRouting);

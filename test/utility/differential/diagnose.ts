@@ -33,11 +33,11 @@ function pathReadings(config: AppConfig, target: string, rewrites: boolean): Rea
   const routed = targetPath(routedUrl(config, target, rewrites));
   if (routed !== raw) add('the path before the rewrite', removeDotSegments(decodePath(raw)));
   if (target.includes('#') && config.adapter === 'Express') add("the path Express's router restores with a slash before the fragment", `${removeDotSegments(decodePath(routed))}/`);
+  add("the request's own path (case, duplicate or trailing slashes, ; as sent)", removeDotSegments(decodePath(routed)));
   if (config.prefix && /^\/api(\/|$)/i.test(routed)) {
     add('the path without the global prefix', removeDotSegments(decodePath(routed.slice(4) || '/')));
     add("the global prefix spelled as registered (Nest's 404 router under the prefix read as a route)", removeDotSegments(decodePath(`/api${routed.slice(4)}`)));
   }
-  add('the request path with its duplicate slashes, trailing slash or ; kept', removeDotSegments(decodePath(routed)));
   add('the request path not percent-decoded', removeDotSegments(routed));
   add('the request path with dot segments left in', decodePath(routed));
   add('the request path lower-cased', path404(config, routedUrl(config, target, rewrites)).toLowerCase());
@@ -62,6 +62,7 @@ function handlerReadings(config: AppConfig, except?: string): Reading[] {
  * directory); under strict routing the route the target names then no longer matches.
  */
 function trait(config: AppConfig, target: string): string {
+  if (target === '*') return 'the asterisk form: ';
   if (config.adapter !== 'Express' || !target.includes('#')) return '';
   const strict = config.express && config.express.how !== 'default' && config.express.how !== 'late' && config.express.strict;
   return strict ? 'a fragment under strict routing (Express adds a slash before it after a mounted layer): ' : '';
@@ -72,12 +73,28 @@ const withTrait = (config: AppConfig, target: string, r: Reading | undefined): R
   return r && t ? { ...r, cause: `${t}${r.cause}` } : r;
 };
 
+/** Readings whose policy lists the origin by name first: an echoed origin names its policy better than `*` does. */
+function namingFirst(readings: readonly Reading[], origin: string | undefined): Reading[] {
+  const names = (r: Reading) => origin !== undefined && r.policy !== null && r.policy.origins !== '*' && r.policy.origins.includes(origin.toLowerCase());
+  return [...readings.filter(names), ...readings.filter((r) => !names(r))];
+}
+
 /** The first reading that explains an actual request's response. */
-export function diagnoseActual(config: AppConfig, target: string, rewrites: boolean, origin: string | undefined, res: RawResponse, servedId?: string): Reading | undefined {
+export function diagnoseActual(config: AppConfig, target: string, rewrites: boolean, origin: string | undefined, res: RawResponse, servedId?: string, route?: string): Reading | undefined {
   const fits = (p: Policy | null) => fitsActual(p, origin, res);
   const readings = [...pathReadings(config, target, rewrites), ...handlerReadings(config, servedId)];
+  if (route) {
+    // The route's leading static segments, then the request's own spelling: what a reader
+    // that folds only the route's prefix gets.
+    const request = path404(config, routedUrl(config, target, rewrites)).split('/');
+    const own = route.split('/');
+    let i = 0;
+    while (i < own.length && i < request.length && !/[:*{]/.test(own[i])) i++;
+    const g = resourcePolicy(config, [...own.slice(0, i), ...request.slice(i)].join('/'));
+    readings.unshift({ cause: "the route's leading static segments, then the request's own spelling", detail: `the route's leading static segments, then the request's spelling: ${g.label}`, policy: g.policy });
+  }
   readings.push({ cause: 'no CORS at all', detail: 'no CORS at all', policy: null });
-  return withTrait(config, target, readings.find((r) => fits(r.policy)));
+  return withTrait(config, target, namingFirst(readings, origin).find((r) => fits(r.policy)));
 }
 
 function fitsActual(p: Policy | null, origin: string | undefined, res: RawResponse): boolean {
@@ -112,7 +129,7 @@ export function diagnosePreflight(
       if (rest.length > 1) readings.push({ cause: 'all candidates but one', detail: `all candidates but ${i + 1} (${c.via})`, policy: null, ...{ rest } });
     });
   }
-  readings.push(...pathReadings(config, target, rewrites), ...handlerReadings(config));
+  readings.push(...namingFirst([...pathReadings(config, target, rewrites), ...handlerReadings(config)], origin));
   readings.push({ cause: 'no CORS at all', detail: 'no CORS at all', policy: null });
   return withTrait(
     config,
