@@ -7,7 +7,31 @@
 // request targets spelled every odd way a raw client can send. Each app is started as users
 // start theirs and hit over keep-alive sockets. The oracle is the framework: every handler
 // names itself and what its router gave it, and the expected policy follows from that and the
-// configuration alone (test/utility/differential/oracle.ts, served.ts).
+// configuration alone. The rules, as test/utility/differential implements them:
+//
+// - A Nest handler with @CrossOrigin on it or its controller: rule 1's merge. Any other
+//   handler (undecorated Nest handler, foreign route or app.use function, static file) and
+//   Nest's or Express's 404: the most specific `resources` entry (rule 4) for the path as the
+//   router matched it: the route pattern the router reports with the parameter values it gave
+//   the handler (dot segments resolved); a mount with the rest of the URL under it (the bare
+//   mount without a trailing slash); a file's path under its prefix; for a 404 the request's
+//   whole path as the router reads it (decoded, dot segments resolved, after rewrites,
+//   Fastify's duplicate-slash, trailing-slash and `;` folding; letter case kept).
+// - A response Nest middleware or a body parser wrote: the policy of what serves the same
+//   request without the trigger (on Express with header, media-type or custom versions, any
+//   version candidate's policy is reported as the README's known limit, not a mismatch).
+// - A preflight: the intersection of the policies of every handler that serves its actual
+//   request under each variation the preflight cannot carry (no version, each version, an
+//   unknown one; Accept; the custom extractor's input), plus every static mount the target
+//   reaches (GET/HEAD; no one knows which files exist), learned with probes the test never
+//   checks; Nest's 404 is no candidate, and when nothing serves, the 404 policy applies. On
+//   Express the candidates are found without the rewriting middleware (a preflight is decided
+//   on the target as received); Fastify's rewriteUrl applies to both.
+// - A target the router refuses before any hook (Fastify 400/414, Express's 400 for a
+//   parameter that does not decode): no CORS headers or the resources policy of the path,
+//   counted apart; anything else is a mismatch. The asterisk form's path `*` matches no entry.
+// - Compared: exactly one ACAO or none, ACAC, ACAM/ACAH admitting what was asked (and none
+//   for a refused method), Vary naming Origin whenever the answer depends on the Origin.
 //
 // `npm test` runs a slice (DIFFERENTIAL_REQUESTS, default 2,000 per adapter, fixed seed);
 // DIFFERENTIAL_FULL=1 runs at least 20,000 per adapter with a fresh seed unless
@@ -16,7 +40,7 @@
 // runs that app alone again, with the same requests.
 import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
-import { startApp } from '../utility/differential/app.js';
+import { removeStaticDir, startApp } from '../utility/differential/app.js';
 import { Checker, type Mismatch } from '../utility/differential/checker.js';
 import { appConfigArb, describeConfig, type AdapterName, type AppConfig } from '../utility/differential/config.js';
 import { concretize, requestSpecArb } from '../utility/differential/targets.js';
@@ -204,6 +228,8 @@ async function run(adapter: AdapterName): Promise<void> {
   if (requests < MIN_REQUESTS && !ONLY) problems.push(`${requests} requests checked, fewer than ${MIN_REQUESTS}`);
   if (problems.length) throw new Error(problems.join('\n\n'));
 }
+
+afterAll(removeStaticDir);
 
 describe.each(['Express', 'Fastify'] as const)("differential: the policy is the serving handler's, on %s", (adapter) => {
   it(`0 mismatches over at least ${MIN_REQUESTS} requests (seed ${SEED})`, () => run(adapter), FULL ? 600_000 : 120_000);

@@ -12,7 +12,7 @@ import { NestFactory, RouterModule } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -88,6 +88,12 @@ function staticDir(): string {
     }
   }
   return staticRoot;
+}
+
+/** Removes the static files' directory (after the last app closed). */
+export function removeStaticDir(): void {
+  if (staticRoot) rmSync(staticRoot, { recursive: true, force: true });
+  staticRoot = undefined;
 }
 
 interface HeaderTarget {
