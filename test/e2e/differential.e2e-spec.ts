@@ -87,7 +87,7 @@ const REQUIRED: readonly Required[] = [
   ["undecorated Nest handler: the route's spelling selects another resources entry than the request path", 5, 20],
   ["foreign route: the route's spelling selects another resources entry than the request path", 2, 5],
   ['handler reached through upper case', 50, 400],
-  ['handler reached through a duplicate slash', 5, 40],
+  ['handler reached through a duplicate slash', 5, 15],
   ['handler reached through a trailing slash', 10, 100],
   ['handler reached through a percent-encoding', 20, 200],
   ['handler reached through an encoded slash', 5, 50],

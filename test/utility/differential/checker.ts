@@ -230,18 +230,10 @@ export class Checker {
         }
         return staticPolicy(this.config, reached[0].mount, reached[0].info.u ?? '/');
       }
-      case 'express-options': {
-        // A router answered because one of its routes matches the path for other methods:
-        // the route is learned by sending one of those methods (SPEC §3 rule 6: foreign routes
-        // get the resources entry of their own path).
-        const method = served.allow.find((m) => m !== 'HEAD') ?? 'GET';
-        const o = await this.actual(client, { ...r, method: method as never, deny: false, body: 'none' }, {}, "actual (the route behind Express's automatic OPTIONS)", !rewrites);
-        if (!o || o.governing === undefined || o.governing === 'lenient' || (o.served.kind !== 'route' && o.served.kind !== 'nest')) {
-          this.fail("harness: Express's automatic OPTIONS answer no route explains", request, [`response: ${corsHeadersText(res)}`]);
-          return undefined;
-        }
-        return { policy: o.governing.policy, label: `the route ${method} reaches, ${o.governing.label}` };
-      }
+      case 'express-options':
+        // Express's router answers an OPTIONS no route has a handler for with the methods of
+        // the routes the path matches: no handler ran and the method is unrouted (rule 3).
+        return resourcePolicy(this.config, this.notFoundPath(r.target, rewrites));
       case 'static-error': {
         const rest = served.info.p?.['*'];
         if (typeof rest !== 'string') {

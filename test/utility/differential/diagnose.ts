@@ -39,6 +39,14 @@ function pathReadings(config: AppConfig, target: string, rewrites: boolean): Rea
     add("the global prefix spelled as registered (Nest's 404 router under the prefix read as a route)", removeDotSegments(decodePath(`/api${routed.slice(4)}`)));
   }
   add('the request path not percent-decoded', removeDotSegments(routed));
+  for (const m of config.mounts) {
+    const at = m.kind === 'static' ? m.prefix : m.kind === 'fn' || m.kind === 'router' ? m.at : null;
+    if (!at) continue;
+    const lower = routed.toLowerCase();
+    // The bare mount with the request's trailing slash kept (the oracle folds it away, as rule 6 folds `/items/`).
+    if (lower === `${at.toLowerCase()}/`) add("the bare mount's path with the request's trailing slash", `${at}/`);
+    else if (m.kind === 'static' && lower.startsWith(`${at.toLowerCase()}/`)) add("a static mount's own spelling of the path", removeDotSegments(decodePath(`${at}${routed.slice(at.length)}`)));
+  }
   add('the request path with dot segments left in', decodePath(routed));
   add('the request path lower-cased', path404(config, routedUrl(config, target, rewrites)).toLowerCase());
   return out;
