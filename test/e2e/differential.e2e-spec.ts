@@ -69,7 +69,7 @@ const REQUIRED: readonly Required[] = [
   ['served: foreign route', 10, 200],
   ["served: foreign app.use('/x', fn)", 10, 100, ['Express']],
   ['served: static file', 1, 40],
-  ['served: static directory redirect', 1, 10, ['Express']],
+  ['served: static directory redirect', 0, 10, ['Express']],
   ["served: static files' own error", 10, 50, ['Fastify']],
   ["served: Nest's 404", 100, 1000],
   ["served: Express's 404", 10, 100, ['Express']],

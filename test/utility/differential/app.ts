@@ -65,8 +65,9 @@ export const NO_REWRITE = 'x-no-rewrite';
 export const DENY = 'x-deny';
 export const DENIED_BY = 'mw:deny';
 
-/** What a handler reports: the route pattern (r), parameters (p), mount as matched (b), rest of the URL (u), file (f). */
+/** What a handler reports: the route pattern (r), parameters (p), mount as matched (b), rest of the URL (u), file (f); a probe, the route's handler name (h). */
 export interface RouteInfo {
+  readonly h?: string;
   readonly r?: string;
   readonly p?: Record<string, unknown>;
   readonly b?: string;
@@ -130,7 +131,7 @@ function applyCors(d: Decoration, apply: (decorator: ClassDecorator & MethodDeco
 
 interface RequestLike {
   route?: { path?: string };
-  routeOptions?: { url?: string };
+  routeOptions?: { url?: string; handler?: { name?: string } };
   params?: Record<string, unknown>;
 }
 
@@ -306,12 +307,13 @@ function mount(app: INestApplication, config: AppConfig): void {
     // target, since no one but @fastify/static knows which files exist.
     (instance as FastifyInstance).addHook('onRequest', ((req: RequestLike & { headers: Record<string, unknown> }, reply: HeaderTarget & { send(b: string): void }, done: () => void) => {
       if (req.headers[PROBE_REACH] === undefined) return done();
-      reply.send(sign(reply, 'reach:fastify', { r: req.routeOptions?.url, p: { ...req.params } }));
+      reply.send(sign(reply, 'reach:fastify', { r: req.routeOptions?.url, p: { ...req.params }, h: req.routeOptions?.handler?.name }));
     }) as never);
     // Replies a handler did not sign (a static file's error) name the route Fastify matched.
     (instance as FastifyInstance).addHook('onSend', ((req: RequestLike, reply: HeaderTarget & { getHeader(k: string): unknown }, payload: unknown, done: (e: null, p: unknown) => void) => {
       if (reply.getHeader(SERVED_BY) === undefined && req.routeOptions?.url) {
-        reply.header!(FASTIFY_ROUTE, req.routeOptions.url);
+        // With the handler's name: @fastify/static's is `handler`; Nest's are `Class.method`.
+        reply.header!(FASTIFY_ROUTE, `${req.routeOptions.url} ${req.routeOptions.handler?.name ?? ''}`);
         reply.header!(ROUTE_INFO, encodeURIComponent(JSON.stringify({ r: req.routeOptions.url, p: { ...req.params } })));
       }
       done(null, payload);
@@ -333,7 +335,9 @@ function mount(app: INestApplication, config: AppConfig): void {
           f.route({
             method: fastifyMethod(r.method, fastify),
             url: `/${renderPath(r.path, 'Fastify')}`,
-            handler: (req, reply) => reply.send(sign(reply, r.id, { r: req.routeOptions?.url, p: { ...req.params } })),
+            handler: function foreignRoute(req, reply) {
+              reply.send(sign(reply, r.id, { r: req.routeOptions?.url, p: { ...req.params } }));
+            },
           });
         }
       };

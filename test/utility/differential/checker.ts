@@ -9,7 +9,7 @@ import { DENY, NO_REWRITE, PROBE_REACH, SKIP_STATIC, type RouteInfo } from './ap
 import { SHARED_ORIGIN, describeConfig, type AppConfig } from './config.js';
 import { admitsOrigin, expectActual, expectPreflight, policyText, resourcePolicy, type Expected, type Governing, type Policy } from './oracle.js';
 import { diagnoseActual, diagnosePreflight } from './diagnose.js';
-import { identify, path404, routedUrl, servedPolicy, staticPolicy, type Served } from './served.js';
+import { identify, isStaticHandler, path404, routedUrl, servedPolicy, staticPolicy, type Served } from './served.js';
 import { oddities, policyOrigins, variations, type ConcreteRequest } from './targets.js';
 import type { RawClient, RawRequest, RawResponse } from '../raw-http.js';
 
@@ -187,7 +187,7 @@ export class Checker {
         const res = await this.send(client, { method: r.method, target: r.target, headers: this.headers(r, v, { ...extra, [PROBE_REACH]: '1' }) }, false);
         const s = res && identify(this.config, res, 'GET');
         if (!s || s.kind !== 'fastify-route') continue;
-        const mount = this.config.mounts.find((m): m is StaticMount => m.kind === 'static' && `${m.prefix ?? ''}/*` === s.info.r);
+        const mount = isStaticHandler(s.info.h) ? this.config.mounts.find((m): m is StaticMount => m.kind === 'static' && `${m.prefix ?? ''}/*` === s.info.r) : undefined;
         const rest = s.info.p?.['*'];
         if (mount && typeof rest === 'string' && !out.some((o) => o.mount === mount)) out.push({ mount, info: { u: `/${rest}` }, decoded: true });
       }

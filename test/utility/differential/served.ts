@@ -53,6 +53,9 @@ function jsonBody(res: RawResponse): Record<string, unknown> | undefined {
 
 const contentType = (res: RawResponse): string => String(res.headers['content-type'] ?? '');
 
+/** Whether a Fastify route handler's name is @fastify/static's (`handler`, `bound handler` once Fastify binds it). */
+export const isStaticHandler = (name: string | undefined): boolean => name === 'handler' || name === 'bound handler';
+
 /** Names the handler or the framework part that wrote a response. */
 export function identify(config: AppConfig, res: RawResponse, method: string): Served {
   const by = res.headers[SERVED_BY];
@@ -88,8 +91,12 @@ export function identify(config: AppConfig, res: RawResponse, method: string): S
   }
   if (config.adapter === 'Fastify') {
     const route = res.headers[FASTIFY_ROUTE];
-    if (typeof route === 'string') {
-      const mount = config.mounts.find((m): m is StaticMount => m.kind === 'static' && `${m.prefix ?? ''}/*` === route);
+    if (typeof route === 'string' && (method === 'GET' || method === 'HEAD')) {
+      // @fastify/static's wildcard route (its handler is `handler`, bound by Fastify; a Nest route of the same pattern is `Class.method`).
+      const space = route.indexOf(' ');
+      const url = route.slice(0, space);
+      const name = route.slice(space + 1);
+      const mount = isStaticHandler(name) ? config.mounts.find((m): m is StaticMount => m.kind === 'static' && `${m.prefix ?? ''}/*` === url) : undefined;
       if (mount) return { kind: 'static-error', mount, info: routeInfo(res) };
     }
     if ((res.status === 400 || res.status === 414) && route === undefined) {
