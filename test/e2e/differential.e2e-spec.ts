@@ -37,7 +37,8 @@
 // DIFFERENTIAL_FULL=1 runs at least 20,000 per adapter with a fresh seed unless
 // DIFFERENTIAL_SEED is given. The seed is printed; DIFFERENTIAL_DUMP=file writes every mismatch.
 // Each failing app is named `<batch>.<index>`: DIFFERENTIAL_SEED=<seed> DIFFERENTIAL_APP=<name>
-// runs that app alone again, with the same requests.
+// runs that app alone again, with the same requests; DIFFERENTIAL_TRACE=file logs every checked
+// request with what served it.
 import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { removeStaticDir, startApp } from '../utility/differential/app.js';

@@ -11,66 +11,13 @@ import { admitsOrigin, expectActual, expectPreflight, policyText, resourcePolicy
 import { diagnoseActual, diagnosePreflight } from './diagnose.js';
 import { identify, isStaticHandler, path404, routedUrl, servedPolicy, staticPolicy, type Served } from './served.js';
 import { oddities, policyOrigins, variations, type ConcreteRequest } from './targets.js';
+import { ACAC, compare, corsHeadersText, expectedText, rawText } from './compare.js';
 import type { RawClient, RawRequest, RawResponse } from '../raw-http.js';
 
 export interface Mismatch {
   /** The class mismatches are grouped by in the summary. */
   readonly kind: string;
   readonly text: string;
-}
-
-const ACAC = 'access-control-allow-credentials';
-const ACAM = 'access-control-allow-methods';
-const ACAH = 'access-control-allow-headers';
-const ACEH = 'access-control-expose-headers';
-
-function rawText(r: RawRequest): string {
-  const headers = Object.entries(r.headers).map(([k, v]) => `    ${k}: ${v}`);
-  return [`    ${r.method} ${r.target} HTTP/1.1`, ...headers, ...(r.body !== undefined ? [`    (body ${JSON.stringify(r.body)})`] : [])].join('\n');
-}
-
-function corsHeadersText(res: RawResponse): string {
-  const names = ['access-control-allow-origin', ACAC, ACAM, ACAH, ACEH, 'vary'];
-  const parts = names.filter((n) => res.headers[n] !== undefined).map((n) => `${n}: ${n === 'access-control-allow-origin' ? res.acao.join(' + ') : String(res.headers[n])}`);
-  return `${res.status}; ${parts.length ? parts.join('; ') : 'no CORS headers'}`;
-}
-
-function expectedText(e: Expected): string {
-  if (e.acao === undefined) return `no ACAO, no ACAC${e.varyOrigin ? ', Vary: Origin' : ''}`;
-  const parts = [`ACAO ${e.acao}`, e.credentials ? 'ACAC true' : 'no ACAC'];
-  if (e.varyOrigin) parts.push('Vary: Origin');
-  if (e.method !== undefined) parts.push(e.method ? 'ACAM admits the method' : 'no ACAM/ACAH (method refused)');
-  for (const h of e.headers ?? []) if (e.method) parts.push(`ACAH ${h.admitted ? 'admits' : 'refuses'} ${h.name}`);
-  return parts.join(', ');
-}
-
-const listOf = (v: unknown): string[] => (typeof v === 'string' ? v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : []);
-
-/** What differs between the expected CORS headers and the response's; empty when they agree. */
-export function compare(e: Expected, res: RawResponse, method?: string): string[] {
-  const problems: string[] = [];
-  const acao = res.acao[0];
-  if (acao !== e.acao) problems.push(e.acao === undefined ? 'ACAO where none is due' : acao === undefined ? 'ACAO missing' : 'ACAO wrong');
-  const acac = res.headers[ACAC] === 'true';
-  if (acac !== e.credentials) problems.push(e.credentials ? 'ACAC missing' : 'ACAC where none is due');
-  if (e.varyOrigin && !listOf(res.headers.vary).includes('origin')) problems.push('Vary without Origin');
-  if (e.acao === undefined) {
-    if (res.headers[ACAM] !== undefined || res.headers[ACAH] !== undefined || res.headers[ACEH] !== undefined) problems.push('CORS headers where none are due');
-    return problems;
-  }
-  if (e.method === undefined || method === undefined) return problems;
-  const acam = listOf(res.headers[ACAM]).map((m) => m.toUpperCase());
-  const methodAdmitted = acam.includes(method) || acam.includes('*');
-  if (methodAdmitted !== e.method) problems.push(e.method ? 'ACAM does not admit the method' : 'ACAM admits a method a candidate refuses');
-  if (!e.method && res.headers[ACAH] !== undefined) problems.push('ACAH with a refused method');
-  if (e.method) {
-    const acah = listOf(res.headers[ACAH]);
-    for (const h of e.headers ?? []) {
-      const admitted = acah.includes(h.name.toLowerCase()) || (acah.includes('*') && !e.credentials);
-      if (admitted !== h.admitted) problems.push(h.admitted ? `ACAH does not admit ${h.name}` : `ACAH admits ${h.name}, which a candidate refuses`);
-    }
-  }
-  return problems;
 }
 
 /** The class of what served, for coverage and grouping. */
@@ -257,6 +204,23 @@ export class Checker {
   }
 
   /**
+   * Which spelling of the target alone makes the response wrong, for the class name: the same
+   * request again (never counted) without the absolute form, then without the query; neither
+   * changes which handler serves on either router. Returns the trigger's words, or ''.
+   */
+  private async trigger(client: RawClient, request: RawRequest, fits: (res: RawResponse) => boolean, sameServer: (res: RawResponse) => boolean): Promise<string> {
+    const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(request.target);
+    const variants: [string, string][] = [];
+    if (absolute) variants.push(['the absolute form', request.target.slice(absolute[0].length) || '/']);
+    if (/\?/.test(request.target.split('#')[0])) variants.push(['a query', request.target.replace(/\?[^#]*/, '')]);
+    for (const [what, target] of variants) {
+      const again = await this.send(client, { ...request, target: target.startsWith('/') ? target : `/${target}` }, false);
+      if (again && sameServer(again) && fits(again)) return `${what}: `;
+    }
+    return '';
+  }
+
+  /**
    * Sends an actual request and checks it against the policy of what served it. `noRewrite`
    * keeps Express's rewriting middleware away (preflight probes: a preflight is decided on the
    * target as received).
@@ -343,7 +307,9 @@ export class Checker {
     if (problems.length > 0) {
       const route = served.kind === 'nest' || (served.kind === 'route' && (this.config.adapter === 'Fastify' || !served.mount.at)) ? served.info.r : undefined;
       const reading = diagnoseActual(this.config, r.target, rewrites, r.origin, res, served.kind === 'nest' ? served.handler.id : undefined, route);
-      this.fail(`actual, ${servedClass(served, governing)}: ${reading?.cause ?? 'unexplained'}`, request, [
+      const sameServer = (again: RawResponse) => JSON.stringify(identify(this.config, again, r.method)) === JSON.stringify(identify(this.config, res, r.method)) || (served.kind === '404' && identify(this.config, again, r.method).kind === '404');
+      const trigger = await this.trigger(client, request, (again) => compare(expected, again).length === 0, sameServer);
+      this.fail(`actual, ${servedClass(served, governing)}: ${trigger}${reading?.cause ?? 'unexplained'}`, request, [
         `check: ${role}; ${problems.join('; ')}`,
         `likely cause: ${reading?.detail ?? 'no other reading explains the response'}`,
         `served by: ${describeServed(served)}`,
@@ -442,7 +408,8 @@ export class Checker {
     if (problems.length > 0) {
       const shape = list.length > 1 ? 'several candidates' : list[0].via.startsWith('no handler') ? 'no handler (404 policy)' : 'one candidate';
       const reading = diagnosePreflight(this.config, r.target, !this.expressRewrite, list, r.origin!, r.method, r.requestHeaders, res, (e) => compare(e, res, r.method).length === 0);
-      this.fail(`preflight, ${shape}: ${reading?.cause ?? 'unexplained'}`, request, [
+      const trigger = await this.trigger(client, request, (again) => compare(expected, again, r.method).length === 0, () => true);
+      this.fail(`preflight, ${shape}: ${trigger}${reading?.cause ?? 'unexplained'}`, request, [
         `check: preflight${twin ? ' (again with an origin every candidate admits)' : ''}; ${problems.join('; ')}`,
         `likely cause: ${reading?.detail ?? 'no other reading explains the response'}`,
         ...list.map((c) => `candidate: ${c.via}\n      → ${policyText(c.policy)}`),

@@ -7,6 +7,7 @@ import { allHandlers, type AppConfig } from './config.js';
 import { decoratedPolicy, expectActual, expectPreflight, merge, resourcePolicy, type Policy } from './oracle.js';
 import { decodePath, removeDotSegments, targetPath } from './paths.js';
 import { path404, routedUrl } from './served.js';
+import { variations } from './targets.js';
 import type { RawResponse } from '../raw-http.js';
 
 export interface Reading {
@@ -126,10 +127,10 @@ export function diagnosePreflight(
   const readings: Reading[] = [];
   const notFound = resourcePolicy(config, path404(config, routedUrl(config, target, rewrites)));
   const real = candidates.filter((c) => !c.via.startsWith('no handler'));
-  if (real.length > 0) {
+  if (real.length > 0 && variations(config).length > 1) {
     readings.push({ cause: "Nest's 404 counted as a candidate (a variation no handler serves)", detail: `the candidates and the 404 policy (${notFound.label})`, policy: null, ...{ rest: [...candidates, { policy: notFound.policy, via: '404' }] } });
-    readings.push({ cause: 'the 404 policy alone, as if no handler served', detail: `the 404 policy alone: ${notFound.label}`, policy: notFound.policy });
   }
+  if (real.length > 0) readings.push({ cause: 'the 404 policy alone, as if no handler served', detail: `the 404 policy alone: ${notFound.label}`, policy: notFound.policy });
   if (candidates.length > 1) {
     candidates.forEach((c, i) => readings.push({ cause: 'only one of the candidates', detail: `only candidate ${i + 1} (${c.via})`, policy: c.policy }));
     candidates.forEach((c, i) => {
