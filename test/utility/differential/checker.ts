@@ -7,7 +7,7 @@
 import { appendFileSync } from 'node:fs';
 import { DENY, NO_REWRITE, PROBE_REACH, SKIP_STATIC, type RouteInfo } from './app.js';
 import { SHARED_ORIGIN, describeConfig, type AppConfig } from './config.js';
-import { admitsOrigin, expectActual, expectPreflight, policyText, resourcePolicy, type Expected, type Governing, type Policy } from './oracle.js';
+import { admitsOrigin, expectActual, expectPreflight, policyText, resourcePolicy, type Governing, type Policy } from './oracle.js';
 import { diagnoseActual, diagnosePreflight } from './diagnose.js';
 import { identify, isStaticHandler, path404, routedUrl, servedPolicy, staticPolicy, type Served } from './served.js';
 import { oddities, policyOrigins, variations, type ConcreteRequest } from './targets.js';
@@ -407,7 +407,7 @@ export class Checker {
     const problems = compare(expected, res, r.method);
     if (problems.length > 0) {
       const shape = list.length > 1 ? 'several candidates' : list[0].via.startsWith('no handler') ? 'no handler (404 policy)' : 'one candidate';
-      const reading = diagnosePreflight(this.config, r.target, !this.expressRewrite, list, r.origin!, r.method, r.requestHeaders, res, (e) => compare(e, res, r.method).length === 0);
+      const reading = diagnosePreflight(this.config, r.target, !this.expressRewrite, list, r.origin!, r.method, r.requestHeaders, (e) => compare(e, res, r.method).length === 0);
       const trigger = await this.trigger(client, request, (again) => compare(expected, again, r.method).length === 0, () => true);
       this.fail(`preflight, ${shape}: ${trigger}${reading?.cause ?? 'unexplained'}`, request, [
         `check: preflight${twin ? ' (again with an origin every candidate admits)' : ''}; ${problems.join('; ')}`,

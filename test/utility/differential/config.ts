@@ -140,7 +140,6 @@ export const FOREIGN_ORIGIN = 'https://evil.test';
 /** The origin a policy source admits, from its label: `https://h3.test`, `https://r0.test`. */
 export const originOf = (label: string): string => `https://${label}.test`;
 export const HOSTS = ['admin.localhost', ':sub.t.localhost'] as const;
-export const REQUEST_HEADERS = ['x-a', 'x-b'] as const;
 
 const lit = (text: string): Segment => ({ kind: 'lit', text });
 const param = (name: string): Segment => ({ kind: 'param', name });

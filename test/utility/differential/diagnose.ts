@@ -121,7 +121,6 @@ export function diagnosePreflight(
   origin: string,
   method: string,
   headers: readonly string[],
-  res: RawResponse,
   fits: (expected: ReturnType<typeof expectPreflight>) => boolean,
 ): Reading | undefined {
   const readings: Reading[] = [];

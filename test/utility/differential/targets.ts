@@ -10,7 +10,6 @@ import {
   CUSTOM_VERSION_HEADER,
   FOREIGN_ORIGIN,
   MEDIA_KEY,
-  REQUEST_HEADERS,
   SHARED_ORIGIN,
   VERBS,
   VERSION_HEADER,
@@ -227,7 +226,7 @@ export function policyOrigins(config: AppConfig): string[] {
   return [...out];
 }
 
-function decoratedOrigin(config: AppConfig, d: Decoration, label: string): string | undefined {
+function decoratedOrigin(d: Decoration, label: string): string | undefined {
   if (d.kind === 'options') return d.options.origins === '*' ? undefined : originOf(label);
   if (d.kind === 'named') return originOf(`p-${d.name}`);
   return undefined;
@@ -263,7 +262,7 @@ export function concretize(spec: RequestSpec, config: AppConfig, port: number): 
     }
     segments = [...lead, ...(controller.modulePath ?? []), ...controller.path, ...handler.path];
     routeMethod = handler.method;
-    aimed = decoratedOrigin(config, handler.cors, handler.id) ?? decoratedOrigin(config, controller.cors, controller.id);
+    aimed = decoratedOrigin(handler.cors, handler.id) ?? decoratedOrigin(controller.cors, controller.id);
   } else if (kind === 'foreign' && routers.length > 0) {
     const m = routers[spec.base.index % routers.length];
     if (m.kind === 'router') {
