@@ -34,12 +34,6 @@ function pathReadings(config: AppConfig, target: string, rewrites: boolean): Rea
   const routed = targetPath(routedUrl(config, target, rewrites));
   if (routed !== raw) add('the path before the rewrite', removeDotSegments(decodePath(raw)));
   if (target.includes('#') && config.adapter === 'Express') add("the path Express's router restores with a slash before the fragment", `${removeDotSegments(decodePath(routed))}/`);
-  add("the request's own path (case, duplicate or trailing slashes, ; as sent)", removeDotSegments(decodePath(routed)));
-  if (config.prefix && /^\/api(\/|$)/i.test(routed)) {
-    add('the path without the global prefix', removeDotSegments(decodePath(routed.slice(4) || '/')));
-    add("the global prefix spelled as registered (Nest's 404 router under the prefix read as a route)", removeDotSegments(decodePath(`/api${routed.slice(4)}`)));
-  }
-  add('the request path not percent-decoded', removeDotSegments(routed));
   for (const m of config.mounts) {
     const at = m.kind === 'static' ? m.prefix : m.kind === 'fn' || m.kind === 'router' ? m.at : null;
     if (!at) continue;
@@ -48,6 +42,12 @@ function pathReadings(config: AppConfig, target: string, rewrites: boolean): Rea
     if (lower === `${at.toLowerCase()}/`) add("the bare mount's path with the request's trailing slash", `${at}/`);
     else if (m.kind === 'static' && lower.startsWith(`${at.toLowerCase()}/`)) add("a static mount's own spelling of the path", removeDotSegments(decodePath(`${at}${routed.slice(at.length)}`)));
   }
+  add("the request's own path (case, duplicate or trailing slashes, ; as sent)", removeDotSegments(decodePath(routed)));
+  if (config.prefix && /^\/api(\/|$)/i.test(routed)) {
+    add('the path without the global prefix', removeDotSegments(decodePath(routed.slice(4) || '/')));
+    add("the global prefix spelled as registered (Nest's 404 router under the prefix read as a route)", removeDotSegments(decodePath(`/api${routed.slice(4)}`)));
+  }
+  add('the request path not percent-decoded', removeDotSegments(routed));
   add('the request path with dot segments left in', decodePath(routed));
   add('the request path lower-cased', path404(config, routedUrl(config, target, rewrites)).toLowerCase());
   return out;
@@ -126,10 +126,12 @@ export function diagnosePreflight(
   const readings: Reading[] = [];
   const notFound = resourcePolicy(config, path404(config, routedUrl(config, target, rewrites)));
   const real = candidates.filter((c) => !c.via.startsWith('no handler'));
-  if (real.length > 0 && variations(config).length > 1) {
+  const versioned = variations(config).length > 1;
+  const alone: Reading = { cause: 'the 404 policy alone, as if no handler served', detail: `the 404 policy alone: ${notFound.label}`, policy: notFound.policy };
+  if (real.length > 0 && versioned) {
     readings.push({ cause: "Nest's 404 counted as a candidate (a variation no handler serves)", detail: `the candidates and the 404 policy (${notFound.label})`, policy: null, ...{ rest: [...candidates, { policy: notFound.policy, via: '404' }] } });
+    readings.push(alone);
   }
-  if (real.length > 0) readings.push({ cause: 'the 404 policy alone, as if no handler served', detail: `the 404 policy alone: ${notFound.label}`, policy: notFound.policy });
   if (candidates.length > 1) {
     candidates.forEach((c, i) => readings.push({ cause: 'only one of the candidates', detail: `only candidate ${i + 1} (${c.via})`, policy: c.policy }));
     candidates.forEach((c, i) => {
@@ -137,7 +139,8 @@ export function diagnosePreflight(
       if (rest.length > 1) readings.push({ cause: 'all candidates but one', detail: `all candidates but ${i + 1} (${c.via})`, policy: null, ...{ rest } });
     });
   }
-  readings.push(...namingFirst([...pathReadings(config, target, rewrites), ...handlerReadings(config)], origin));
+  // Without versions, reading a preflight as a 404 is reading its path: the path readings name it better.
+  readings.push(...namingFirst([...pathReadings(config, target, rewrites), ...(real.length > 0 && !versioned ? [alone] : []), ...handlerReadings(config)], origin));
   readings.push({ cause: 'no CORS at all', detail: 'no CORS at all', policy: null });
   return withTrait(
     config,
