@@ -79,7 +79,8 @@ function trait(config: AppConfig, target: string): string {
 
 const withTrait = (config: AppConfig, target: string, r: Reading | undefined): Reading | undefined => {
   const t = trait(config, target);
-  return r && t ? { ...r, cause: `${t}${r.cause}` } : r;
+  if (!t) return r;
+  return r ? { ...r, cause: `${t}${r.cause}` } : { cause: `${t}unexplained`, detail: 'no other reading explains the response', policy: null };
 };
 
 /** Readings whose policy lists the origin by name first: an echoed origin names its policy better than `*` does. */
