@@ -1,242 +1,237 @@
-// The differential test of issue 8 (SPEC §3 rules 2-8): the policy on a response is the
-// policy of the handler the framework actually dispatched the request to. fast-check builds
-// route sets (static, parametric, wildcard, URI and header versions, host-bound controllers,
-// handlers no Nest controller registered) and request targets spelled every odd way a raw
-// client can send; each app is started like a user's (NestFactory.create or @nestjs/testing,
-// then listen(0)) and hit over a keep-alive socket. Every handler names itself in a response
-// header, so the test knows which one ran without asking the library, and the oracle
-// (test/utility/differential/oracle.ts) says which ACAO that handler's policy gives the Origin
-// sent. A preflight runs no handler: its expectation comes from the actual request(s) it
-// announces, sent first on the same target, one per version value under header versioning
-// (rule 7: only what every candidate allows).
+// The differential test of issue 14 (SPEC §3 rules 1-8): the policy on a response is the
+// policy of the handler the framework actually dispatched the request to, and a preflight gets
+// only what every handler its actual request may reach would grant. fast-check generates app
+// configurations (router options, global prefix and exclusions, RouterModule, every versioning
+// type and `defaultVersion` shape, host-bound controllers, static files, foreign routers and
+// functions, rewriting middleware, nested `resources`, decorators and named policies) and
+// request targets spelled every odd way a raw client can send. Each app is started as users
+// start theirs and hit over keep-alive sockets. The oracle is the framework: every handler
+// names itself and what its router gave it, and the expected policy follows from that and the
+// configuration alone. The rules, as test/utility/differential implements them:
+//
+// - A Nest handler with @CrossOrigin on it or its controller: rule 1's merge. Any other
+//   handler (undecorated Nest handler, foreign route or app.use function, static file) and
+//   Nest's or Express's 404: the most specific `resources` entry (rule 4) for the path as the
+//   router matched it: the route pattern the router reports with the parameter values it gave
+//   the handler (dot segments resolved); a mount with the rest of the URL under it (the bare
+//   mount without a trailing slash); a file's path under its prefix; for a 404 the request's
+//   whole path as the router reads it (decoded, dot segments resolved, after rewrites,
+//   Fastify's duplicate-slash, trailing-slash and `;` folding; letter case kept).
+// - A response Nest middleware or a body parser wrote: the policy of what serves the same
+//   request without the trigger (on Express with header, media-type or custom versions, any
+//   version candidate's policy is reported as the README's known limit, not a mismatch).
+// - A preflight: the intersection of the policies of every handler that serves its actual
+//   request under each variation the preflight cannot carry (no version, each version, an
+//   unknown one; Accept; the custom extractor's input), plus every static mount the target
+//   reaches (GET/HEAD; no one knows which files exist), learned with probes the test never
+//   checks; Nest's 404 is no candidate, and when nothing serves, the 404 policy applies. On
+//   Express the candidates are found without the rewriting middleware (a preflight is decided
+//   on the target as received); Fastify's rewriteUrl applies to both.
+// - A target the router refuses before any hook (Fastify 400/414, Express's 400 for a
+//   parameter that does not decode): no CORS headers or the resources policy of the path,
+//   counted apart; anything else is a mismatch. The asterisk form's path `*` matches no entry.
+// - Compared: exactly one ACAO or none, ACAC, ACAM/ACAH admitting what was asked (and none
+//   for a refused method), Vary naming Origin whenever the answer depends on the Origin.
+//
+// `npm test` runs a slice (DIFFERENTIAL_REQUESTS, default 2,000 per adapter, fixed seed);
+// DIFFERENTIAL_FULL=1 runs at least 20,000 per adapter with a fresh seed unless
+// DIFFERENTIAL_SEED is given. The seed is printed; DIFFERENTIAL_DUMP=file writes every mismatch.
+// Each failing app is named `<batch>.<index>`: DIFFERENTIAL_SEED=<seed> DIFFERENTIAL_APP=<name>
+// runs that app alone again, with the same requests; DIFFERENTIAL_TRACE=file logs every checked
+// request with what served it.
 import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
-import { ADAPTERS } from '../utility/adapters.js';
-import { startApp } from '../utility/differential/app.js';
-import { expectedActualAcao, expectedPreflightAcao, policyAdmitting, routedPath, servedPolicy, type PolicyView } from '../utility/differential/oracle.js';
-import { describeRouteSet, routeSetArb, VERSION_HEADER, type RouteSet } from '../utility/differential/route-sets.js';
-import { actualHeaders, concretize, requestSpecArb, servedByOf, versionProbes, type ConcreteRequest } from '../utility/differential/targets.js';
-import { RawClient, type RawRequest, type RawResponse } from '../utility/raw-http.js';
+import { removeStaticDir, startApp } from '../utility/differential/app.js';
+import { Checker, type Mismatch } from '../utility/differential/checker.js';
+import { appConfigArb, describeConfig, type AdapterName, type AppConfig } from '../utility/differential/config.js';
+import { concretize, requestSpecArb } from '../utility/differential/targets.js';
+import { RawClient } from '../utility/raw-http.js';
 
-const SEED = Number(process.env.DIFFERENTIAL_SEED ?? 0x5eed8);
-/** Route sets per adapter, and request specs per set; a spec is 1 to 5 requests. */
-const SETS = Number(process.env.DIFFERENTIAL_SETS ?? 40);
-const SPECS_PER_SET = 180;
-const MIN_REQUESTS = 10_000;
-const SHOWN = 8;
+const FULL = process.env.DIFFERENTIAL_FULL === '1';
+const ONLY = process.env.DIFFERENTIAL_APP;
+const SEED = Number(process.env.DIFFERENTIAL_SEED ?? (FULL ? Date.now() % 2 ** 31 : 0x14ac1e));
+const MIN_REQUESTS = Number(process.env.DIFFERENTIAL_REQUESTS ?? (FULL ? 20_000 : 2_000));
+/** Request specs per app; a spec is one request, or a preflight with its probes. */
+const SPECS_PER_APP = 40;
 /** Keep-alive sockets per app. */
 const LANES = 3;
+/** Examples shown per mismatch class. */
+const SHOWN_PER_CLASS = 1;
 
-interface Mismatch {
+/**
+ * Situations every run must reach, or the generators have stopped exercising them: the
+ * minimum for the slice (fixed seed) and for the full run (any seed), and the adapters it
+ * applies to. Counts are printed for every run.
+ */
+type Required = readonly [what: string, slice: number, full: number, only?: readonly AdapterName[]];
+const REQUIRED: readonly Required[] = [
+  ['served: decorated Nest handler', 100, 800],
+  ['served: undecorated Nest handler', 50, 400],
+  ['served: foreign route', 10, 200],
+  ["served: foreign app.use('/x', fn)", 10, 100, ['Express']],
+  ['served: static file', 1, 40],
+  ['served: static directory redirect', 0, 10, ['Express']],
+  ["served: static files' own error", 10, 50, ['Fastify']],
+  ["served: Nest's 404", 100, 1000],
+  ["served: Express's 404", 10, 100, ['Express']],
+  ['served: body parser response', 5, 50],
+  ['served: Nest middleware response', 1, 20],
+  ['served: target refused by the router', 10, 100],
+  ['actual, ACAO expected', 200, 2000],
+  ['actual, no ACAO expected', 100, 1000],
+  ['preflight, ACAO expected', 50, 500],
+  ['preflight, no ACAO expected', 50, 500],
+  ['preflight with several candidates', 10, 50],
+  ['preflight with a static candidate', 10, 100],
+  ['preflight decided by the 404 policy', 50, 500],
+  ['twin with an admitted origin', 100, 1000],
+  ["undecorated Nest handler: the route's spelling selects another resources entry than the request path", 5, 20],
+  ["foreign route: the route's spelling selects another resources entry than the request path", 2, 5],
+  ['handler reached through upper case', 50, 400],
+  ['handler reached through a duplicate slash', 5, 15],
+  ['handler reached through a trailing slash', 10, 100],
+  ['handler reached through a percent-encoding', 20, 200],
+  ['handler reached through an encoded slash', 5, 50],
+  ['handler reached through a dot segment', 20, 150],
+  ['handler reached through a semicolon', 2, 30],
+  ['handler reached through the absolute form', 50, 500],
+  ['handler reached through a fragment', 50, 500],
+  ['asterisk-form target', 5, 50],
+  ['request rewritten before routing', 3, 20],
+  ['served by a host-bound controller', 5, 30],
+  ['served by a header version handler', 10, 50],
+  ['served by a media version handler', 10, 50],
+  ['served by a custom version handler', 0, 10],
+  ['served by a URI version handler', 10, 50],
+  ['served under a RouterModule path', 20, 100],
+  ['served under the global prefix', 20, 100],
+  ['app: global prefix with exclude', 1, 5],
+  ['app: RouterModule path with a parameter', 1, 10],
+  ['app: host-bound controller', 1, 10],
+  ['app: nested resources patterns', 1, 20],
+  ['app: static files with a prefix', 1, 10],
+  ['app: static files without a prefix', 1, 5],
+  ['app: rewriting Nest middleware', 1, 5, ['Express']],
+  ['app: rewriting app.use', 1, 3, ['Express']],
+  ['app: Fastify rewriteUrl', 1, 5, ['Fastify']],
+  ['app: Nest middleware answering by itself', 1, 5],
+  ['app: custom extractor returning a string', 0, 1],
+  ['app: custom extractor returning an array', 0, 1],
+  ['app: Express case sensitive routing', 1, 5, ['Express']],
+  ['app: Express strict routing', 1, 5, ['Express']],
+  ['app: Express router options given by late', 0, 3, ['Express']],
+  ['app: Fastify caseSensitive false', 1, 5, ['Fastify']],
+  ['app: Fastify ignoreDuplicateSlashes', 1, 5, ['Fastify']],
+  ['app: Fastify ignoreTrailingSlash', 1, 5, ['Fastify']],
+  ['app: Fastify useSemicolonDelimiter', 1, 5, ['Fastify']],
+  ['app: Fastify maxParamLength', 1, 5, ['Fastify']],
+  ['app: Fastify router options spelled routerOptions', 1, 5, ['Fastify']],
+  ['app: Fastify router options spelled top', 1, 5, ['Fastify']],
+];
+
+interface Failure {
   readonly kind: string;
   readonly text: string;
 }
 
-function rawText(r: RawRequest): string {
-  return `${r.method} ${r.target} HTTP/1.1\n${Object.entries(r.headers).map(([k, v]) => `    ${k}: ${v}`).join('\n')}`;
-}
-
-function responseText(res: RawResponse): string {
-  return `${res.status}, served by ${servedByOf(res.headers) ?? '(no handler)'}, ACAO ${res.acao.length ? res.acao.map((a) => JSON.stringify(a)).join(' + ') : '(none)'}`;
-}
-
-/** The odd spellings in a target, for the coverage count. */
-function oddities(target: string): string[] {
-  const path = routedPath(target);
-  const out: string[] = [];
-  if (/^https?:/i.test(target)) out.push('the absolute form');
-  if (target.includes('#')) out.push('a fragment');
-  if (/%[0-9a-f]{2}/i.test(path)) out.push('a percent-encoding');
-  if (/%(?![0-9a-f]{2})/i.test(path)) out.push('a malformed escape');
-  if (/\/(\.|%2e){1,2}(\/|$)/i.test(path)) out.push('a dot segment');
-  if (path.includes('//')) out.push('a duplicate slash');
-  return out;
-}
-
-/** Situations every run must reach often enough, or the generators have stopped exercising them. */
-const REQUIRED = [
-  'Nest handler', 'foreign handler', 'no handler (404)', 'actual, ACAO expected', 'actual, no ACAO expected',
-  'preflight, ACAO expected', 'preflight, no ACAO expected', 'preflight with several version candidates',
-  'handler reached through the absolute form', 'handler reached through a fragment', 'handler reached through a percent-encoding',
-  'handler reached through a dot segment', 'handler reached through a duplicate slash',
-];
-const MIN_COVERAGE = 20;
-
-/**
- * Fastify answers a target its router refuses (a malformed escape: 400, an over-long
- * parameter: 414) from the router itself, before any hook or error handler runs, so no
- * plugin can add headers to it (README, known limits): no CORS headers are expected there.
- */
-function routerRefused(rs: RouteSet, servedBy: string | undefined, res: RawResponse, method: string): PolicyView | null {
-  if (rs.adapter !== 'Fastify' || servedBy !== undefined || (res.status !== 400 && res.status !== 414)) return null;
-  // A HEAD answer has no body to name the error; no route ran, so only the router could refuse it.
-  if (method !== 'HEAD' && !/FST_ERR_BAD_URL|FST_ERR_MAX_PARAM_LENGTH/.test(res.body)) return null;
-  return { origin: null, label: "Fastify's router refused the target before any hook ran" };
-}
-
-function servedKind(servedBy: string | undefined, status: number | undefined): string {
-  if (servedBy === undefined) return `no handler (${status})`;
-  return servedBy.startsWith('foreign:') ? 'foreign handler' : 'Nest handler';
-}
-
-function verdict(want: string | undefined, got: string | undefined): string {
-  return want === undefined ? 'expected none' : got === undefined ? 'missing' : 'wrong';
-}
-
-/** One app's worth of requests, with every check the oracle can make. */
-class Checker {
-  requests = 0;
-  readonly mismatches: Mismatch[] = [];
-  /** How often each situation the test is meant to reach was reached. */
-  readonly coverage = new Map<string, number>();
-
-  constructor(private readonly rs: RouteSet) {}
-
-  private count(what: string): void {
-    this.coverage.set(what, (this.coverage.get(what) ?? 0) + 1);
+function summary(adapter: string, mismatches: readonly Mismatch[], notes: readonly Mismatch[], requests: number, apps: number): string {
+  const group = (list: readonly Mismatch[]) => {
+    const by = new Map<string, Mismatch[]>();
+    for (const m of list) by.set(m.kind, [...(by.get(m.kind) ?? []), m]);
+    return [...by].sort((a, b) => b[1].length - a[1].length);
+  };
+  const lines = [`${mismatches.length} mismatches in ${requests} requests over ${apps} apps on ${adapter} (seed ${SEED}):`];
+  const groups = group(mismatches);
+  for (const [kind, list] of groups) lines.push(`  ${String(list.length).padStart(5)} × ${kind}`);
+  if (notes.length) {
+    lines.push(`not counted (documented limits and router refusals; see the README's known limits):`);
+    for (const [kind, list] of group(notes)) lines.push(`  ${String(list.length).padStart(5)} × ${kind}`);
   }
-
-  private fail(kind: string, request: RawRequest, lines: string[]): void {
-    this.mismatches.push({ kind, text: [`route set:\n${describeRouteSet(this.rs)}`, `request:\n    ${rawText(request)}`, ...lines].join('\n') });
+  for (const [kind, list] of groups) {
+    // The shortest example of each class: the easiest to read.
+    for (const m of [...list].sort((a, b) => a.text.length - b.text.length).slice(0, SHOWN_PER_CLASS)) lines.push('', `--- ${kind}`, m.text);
   }
-
-  private async send(client: RawClient, request: RawRequest): Promise<RawResponse | null> {
-    this.requests++;
-    try {
-      const res = await client.send(request);
-      if (res.status >= 500) this.fail(`${res.status} response`, request, [`response: ${responseText(res)}`, `body: ${res.body.slice(0, 200)}`]);
-      else if (res.acao.length > 1) this.fail('more than one ACAO', request, [`response: ${responseText(res)}`]);
-      else return res;
-    } catch (error) {
-      this.fail('no response', request, [`error: ${(error as Error).message}`]);
-    }
-    return null;
-  }
-
-  /**
-   * Which policy the library applied, for a failure message: every policy admits one origin
-   * of its own, so an ACAO names it; with none, the same request sent without an Origin gets
-   * the applied policy's origin (alwaysSend), or nothing when no policy applied.
-   */
-  private async appliedPolicy(client: RawClient, request: RawRequest, acao: string | undefined): Promise<string> {
-    if (acao !== undefined) return policyAdmitting(this.rs, acao);
-    if (request.headers.origin === undefined) return 'none (no CORS headers)';
-    const { origin: _, ...headers } = request.headers;
-    const again = await client.send({ ...request, headers }).catch(() => null);
-    if (!again) return 'unknown (no response without an Origin)';
-    return again.acao.length ? `${policyAdmitting(this.rs, again.acao[0])} (sent again without an Origin)` : 'none (no CORS headers, also without an Origin)';
-  }
-
-  /** Sends an actual request and checks its ACAO against the policy of the handler that ran. */
-  async actual(client: RawClient, r: ConcreteRequest, version: string | undefined, role = 'actual'): Promise<{ servedBy: string | undefined; policy: PolicyView; status: number } | null> {
-    const request: RawRequest = { method: r.method, target: r.target, headers: actualHeaders(r, version) };
-    const res = await this.send(client, request);
-    if (!res) return null;
-    const servedBy = servedByOf(res.headers);
-    const policy = routerRefused(this.rs, servedBy, res, r.method) ?? servedPolicy(this.rs, servedBy, r.target);
-    const want = expectedActualAcao(policy, r.origin);
-    const got = res.acao[0];
-    this.count(servedKind(servedBy, res.status));
-    this.count(want === undefined ? 'actual, no ACAO expected' : 'actual, ACAO expected');
-    if (servedBy !== undefined) for (const odd of oddities(r.target)) this.count(`handler reached through ${odd}`);
-    if (got !== want) {
-      this.fail(`${role}, ${servedKind(servedBy, res.status)}, ACAO ${verdict(want, got)}`, request, [
-        `response: ${responseText(res)}`,
-        `serving policy: ${policy.label} → admits ${policy.origin ?? 'nothing'}`,
-        `applied policy: ${await this.appliedPolicy(client, request, got)}`,
-        `expected ACAO: ${want ?? '(none)'}`,
-      ]);
-    }
-    return { servedBy, policy, status: res.status };
-  }
-
-  /**
-   * Finds the candidates with actual requests (each checked as any other), then checks the
-   * preflight against all of them.
-   */
-  async preflight(client: RawClient, r: ConcreteRequest): Promise<void> {
-    type Candidate = PolicyView & { via: string; status: number };
-    const candidates = new Map<string, Candidate>();
-    const unrouted: Candidate[] = [];
-    for (const version of versionProbes(this.rs)) {
-      const probe = await this.actual(client, r, version, 'actual (preflight probe)');
-      if (!probe) return;
-      const sent = this.rs.versioning === 'header' ? `${r.method} with ${VERSION_HEADER}: ${version ?? '(none)'}` : r.method;
-      const policy = { ...probe.policy, via: `${sent} → ${probe.servedBy ?? probe.status}`, status: probe.status };
-      if (probe.servedBy === undefined) unrouted.push(policy);
-      else candidates.set(probe.servedBy, policy);
-    }
-    const policies = candidates.size > 0 ? [...candidates.values()] : unrouted.slice(0, 1);
-    const headers: Record<string, string> = { host: r.host, origin: r.origin!, 'access-control-request-method': r.method };
-    if (this.rs.versioning === 'header') headers['access-control-request-headers'] = VERSION_HEADER.toLowerCase();
-    const request: RawRequest = { method: 'OPTIONS', target: r.target, headers };
-    const res = await this.send(client, request);
-    if (!res) return;
-    const want = expectedPreflightAcao(policies, r.origin!);
-    const got = res.acao[0];
-    this.count(want === undefined ? 'preflight, no ACAO expected' : 'preflight, ACAO expected');
-    if (candidates.size > 1) this.count('preflight with several version candidates');
-    if (got !== want) {
-      const served = candidates.size > 1 ? `${candidates.size} version candidates` : servedKind([...candidates.keys()][0], unrouted[0]?.status);
-      this.fail(`preflight, ${served}, ACAO ${verdict(want, got)}`, request, [
-        `response: ${responseText(res)}`,
-        ...policies.map((p) => `candidate (${p.via}): ${p.label} → admits ${p.origin ?? 'nothing'}`),
-        `applied policy: ${got === undefined ? `one refusing ${r.origin}, or none` : policyAdmitting(this.rs, got)}`,
-        `expected ACAO: ${want ?? '(none)'}`,
-      ]);
-    }
-  }
-}
-
-function report(adapter: string, mismatches: readonly Mismatch[], requests: number): string {
-  const byKind = new Map<string, Mismatch[]>();
-  for (const m of mismatches) byKind.set(m.kind, [...(byKind.get(m.kind) ?? []), m]);
-  const lines = [`${mismatches.length} mismatches in ${requests} requests on ${adapter} (seed ${SEED}):`];
-  for (const [kind, list] of byKind) lines.push(`  ${list.length} × ${kind}`);
-  const shown: Mismatch[] = [];
-  // The shortest few of each kind first: the easiest to read.
-  for (const list of byKind.values()) shown.push(...[...list].sort((a, b) => a.text.length - b.text.length).slice(0, Math.max(1, Math.floor(SHOWN / byKind.size))));
-  for (const m of shown.slice(0, SHOWN)) lines.push('', `--- ${m.kind}`, m.text);
   return lines.join('\n');
 }
 
-describe.each(ADAPTERS)('differential: the policy is the serving handler\'s, on $name', (adapter) => {
-  it(`0 mismatches over at least ${MIN_REQUESTS} requests (seed ${SEED})`, async () => {
-    const cases = fc.sample(fc.tuple(routeSetArb(adapter.name), fc.array(requestSpecArb, { minLength: SPECS_PER_SET, maxLength: SPECS_PER_SET })), { seed: SEED, numRuns: SETS });
-    let requests = 0;
-    const mismatches: Mismatch[] = [];
-    const coverage = new Map<string, number>();
-    for (const [rs, specs] of cases) {
-      const { app, port } = await startApp(rs);
-      // A few keep-alive sockets side by side, each sending its share of the specs in turn.
-      const clients = Array.from({ length: LANES }, () => new RawClient(port));
-      const checker = new Checker(rs);
-      try {
-        await Promise.all(
-          clients.map(async (client, lane) => {
-            for (let i = lane; i < specs.length; i += LANES) {
-              const r = concretize(specs[i], rs, port);
-              if (r.preflight) await checker.preflight(client, r);
-              else await checker.actual(client, r, r.version);
-            }
-          }),
-        );
-      } finally {
-        for (const client of clients) client.close();
-        await app.close();
-      }
-      requests += checker.requests;
-      mismatches.push(...checker.mismatches);
-      for (const [what, n] of checker.coverage) coverage.set(what, (coverage.get(what) ?? 0) + n);
-    }
-    console.log(
-      `differential ${adapter.name}: ${requests} requests over ${SETS} route sets, ${mismatches.length} mismatches (seed ${SEED})\n` +
-        [...coverage].sort().map(([what, n]) => `  ${n} × ${what}`).join('\n'),
+async function runApp(config: AppConfig, seed: number, name: string): Promise<Checker | Failure> {
+  let running;
+  try {
+    running = await startApp(config);
+  } catch (error) {
+    return { kind: 'the app did not start', text: `app ${name}: ${describeConfig(config)}\n  error: ${(error as Error).message}` };
+  }
+  const { app, port } = running;
+  const specs = fc.sample(requestSpecArb, { seed, numRuns: SPECS_PER_APP });
+  const checker = new Checker(config, port, `${name} of seed ${SEED}`);
+  checker.countConfig();
+  const clients = Array.from({ length: LANES }, () => new RawClient(port));
+  try {
+    await Promise.all(
+      clients.map(async (client, lane) => {
+        for (let i = lane; i < specs.length; i += LANES) {
+          const r = concretize(specs[i], config, port);
+          if (r.preflight) await checker.preflight(client, r);
+          else await checker.actual(client, r, r.variation);
+        }
+      }),
     );
-    if (process.env.DIFFERENTIAL_DUMP) writeFileSync(`${process.env.DIFFERENTIAL_DUMP}.${adapter.name}.json`, JSON.stringify(mismatches, null, 1));
-    if (mismatches.length > 0) throw new Error(report(adapter.name, mismatches, requests));
-    expect(requests).toBeGreaterThanOrEqual(MIN_REQUESTS);
-    const thin = REQUIRED.filter((what) => (coverage.get(what) ?? 0) < MIN_COVERAGE).map((what) => `${what}: ${coverage.get(what) ?? 0}`);
-    expect(thin).toEqual([]);
-  }, 180_000);
+  } finally {
+    for (const client of clients) client.close();
+    await app.close();
+  }
+  return checker;
+}
+
+async function run(adapter: AdapterName): Promise<void> {
+  const started = Date.now();
+  let requests = 0;
+  let probes = 0;
+  let apps = 0;
+  const mismatches: Mismatch[] = [];
+  const notes: Mismatch[] = [];
+  const failures: Failure[] = [];
+  const coverage = new Map<string, number>();
+  // Apps come in batches from one seeded stream until enough requests were checked.
+  const [onlyBatch, onlyIndex] = ONLY ? ONLY.split('.').map(Number) : [];
+  for (let batch = onlyBatch ?? 0; requests < MIN_REQUESTS; batch++) {
+    const configs = fc.sample(appConfigArb(adapter), { seed: SEED + batch, numRuns: 10 });
+    for (const [i, config] of configs.entries()) {
+      if (requests >= MIN_REQUESTS) break;
+      if (ONLY && i !== onlyIndex) continue;
+      const result = await runApp(config, SEED + 1000 * (batch + 1) + i, `${batch}.${i}`);
+      apps++;
+      if (!(result instanceof Checker)) {
+        failures.push(result);
+        continue;
+      }
+      requests += result.requests;
+      probes += result.probes;
+      mismatches.push(...result.mismatches);
+      notes.push(...result.notes);
+      for (const [what, n] of result.coverage) coverage.set(what, (coverage.get(what) ?? 0) + n);
+    }
+    if (batch > 200 || ONLY) break;
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(
+    `differential ${adapter}: ${requests} requests checked (+${probes} unchecked probes) over ${apps} apps in ${seconds} s, ${mismatches.length} mismatches, seed ${SEED}\n` +
+      [...coverage].sort().map(([what, n]) => `  ${String(n).padStart(6)} × ${what}`).join('\n'),
+  );
+  if (process.env.DIFFERENTIAL_DUMP) writeFileSync(`${process.env.DIFFERENTIAL_DUMP}.${adapter}.json`, JSON.stringify({ seed: SEED, mismatches, notes, failures }, null, 1));
+  const thin = ONLY
+    ? []
+    : REQUIRED.filter(([what, slice, full, only]) => (!only || only.includes(adapter)) && (coverage.get(what) ?? 0) < (FULL ? full : slice)).map(([what, slice, full]) => `${what}: ${coverage.get(what) ?? 0} < ${FULL ? full : slice}`);
+  const problems: string[] = [];
+  if (mismatches.length > 0) problems.push(summary(adapter, mismatches, notes, requests, apps));
+  if (failures.length) problems.push(`${failures.length} generated apps did not start (seed ${SEED}):\n${failures.map((f) => f.text).join('\n\n')}`);
+  if (thin.length) problems.push(`situations the generators reached too rarely (seed ${SEED}):\n  ${thin.join('\n  ')}`);
+  if (requests < MIN_REQUESTS && !ONLY) problems.push(`${requests} requests checked, fewer than ${MIN_REQUESTS}`);
+  if (problems.length) throw new Error(problems.join('\n\n'));
+}
+
+afterAll(removeStaticDir);
+
+describe.each(['Express', 'Fastify'] as const)("differential: the policy is the serving handler's, on %s", (adapter) => {
+  it(`0 mismatches over at least ${MIN_REQUESTS} requests (seed ${SEED})`, () => run(adapter), FULL ? 600_000 : 120_000);
 });

@@ -8,6 +8,8 @@ export interface RawRequest {
   /** The request target, verbatim: origin form, absolute form, with `#…` and `%zz` as given. */
   readonly target: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** Sent with its Content-Length when given. */
+  readonly body?: string;
 }
 
 export interface RawResponse {
@@ -26,8 +28,9 @@ export class RawClient {
 
   send(request: RawRequest, timeoutMs = 5000): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
+      const headers = request.body === undefined ? request.headers : { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) };
       const req = http.request(
-        { agent: this.agent, host: '127.0.0.1', port: this.port, method: request.method, path: request.target, headers: request.headers, timeout: timeoutMs },
+        { agent: this.agent, host: '127.0.0.1', port: this.port, method: request.method, path: request.target, headers, timeout: timeoutMs },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -43,7 +46,7 @@ export class RawClient {
       );
       req.on('timeout', () => req.destroy(new Error(`no response within ${timeoutMs} ms`)));
       req.on('error', reject);
-      req.end();
+      req.end(request.body);
     });
   }
 

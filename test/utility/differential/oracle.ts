@@ -1,190 +1,158 @@
-// The oracle of the differential test, written from SPEC §3 without calling the library:
-// given which handler served a response (it names itself) or that none did, the policy that
-// must have been applied, and the ACAO that policy gives the Origin sent.
-import {
-  originOf,
-  routeViews,
-  type AdapterName,
-  type ControllerSpec,
-  type HandlerSpec,
-  type RouteSet,
-  type RouteView,
-  type Segment,
-} from './route-sets.js';
+// The policy model of the differential oracle, from SPEC §3 and §4 only: which options a
+// handler declares (rule 1), which `resources` entry a path selects (rules 2-4), and which CORS
+// headers a policy (an actual request) or a set of candidate policies (a preflight, rule 7)
+// must produce. It never calls the library.
+import { optionsText, type AppConfig, type ControllerConfig, type Decoration, type HandlerConfig, type PolicyOptions } from './config.js';
+import { patternMatcher } from './paths.js';
 
-/** A policy as the test sees it: the one origin it admits, or `null` for no CORS at all. */
-export interface PolicyView {
-  readonly origin: string | null;
-  /** Where the policy comes from, for failure messages. */
+/** A merged policy; `null` where CORS is off or no `resources` entry covers the path. */
+export interface Policy {
+  /** `*`, or the admitted origins, lower-cased. */
+  readonly origins: '*' | readonly string[];
+  readonly methods: readonly string[];
+  /** `*`, or the admitted request header names, lower-cased. */
+  readonly allowHeaders: '*' | readonly string[];
+  readonly credentials: boolean;
+}
+
+/** A policy with where it comes from, for messages. */
+export interface Governing {
+  readonly policy: Policy | null;
   readonly label: string;
 }
 
-/**
- * The path a router matches: the absolute form's scheme and authority dropped, the query and
- * the fragment cut off. Express (parseurl) and Fastify (find-my-way) both read targets so;
- * the scratch runs this test was built from confirmed it for "#…" and "HTTP://HOST/…".
- */
-export function routedPath(target: string): string {
-  let path = target;
-  const absolute = /^https?:\/\/[^/?#]*/i.exec(path);
-  if (absolute) {
-    path = path.slice(absolute[0].length);
-    if (!path.startsWith('/')) path = `/${path}`;
+/** SPEC §2 defaults. */
+const DEFAULTS: Policy = {
+  origins: '*',
+  methods: ['GET', 'HEAD', 'POST', 'OPTIONS', 'PUT', 'PATCH', 'DELETE'],
+  allowHeaders: '*',
+  credentials: false,
+};
+
+/** Key-by-key merge (rule 1): a key set lower down replaces the whole value above it. */
+export function merge(...layers: readonly PolicyOptions[]): Policy {
+  let p: Policy = DEFAULTS;
+  for (const o of layers) {
+    p = {
+      origins: o.origins === undefined ? p.origins : listOrStar(o.origins, (x) => x.toLowerCase()),
+      methods: o.methods === undefined ? p.methods : o.methods.map((m) => m.toUpperCase()),
+      allowHeaders: o.allowHeaders === undefined ? p.allowHeaders : listOrStar(o.allowHeaders, (x) => x.toLowerCase()),
+      credentials: o.supportsCredentials ?? p.credentials,
+    };
   }
-  const end = path.search(/[?#]/);
-  return end === -1 ? path : path.slice(0, end);
+  return p;
+}
+
+function listOrStar(value: string | readonly string[], norm: (s: string) => string): '*' | readonly string[] {
+  const list = (typeof value === 'string' ? value.split(',') : value).map((s) => s.trim()).filter(Boolean);
+  return list.includes('*') ? '*' : list.map(norm);
+}
+
+function decorationOptions(config: AppConfig, d: Decoration): PolicyOptions {
+  if (d.kind === 'options') return d.options;
+  if (d.kind === 'named') return config.cors.policies.find(([n]) => n === d.name)![1];
+  return {};
+}
+
+function decorationLabel(d: Decoration, owner: string): string {
+  return d.kind === 'named' ? `${owner}'s @CrossOrigin('${d.name}')` : d.kind === 'off' ? `${owner}'s @CrossOrigin(false)` : `${owner}'s @CrossOrigin(${d.kind === 'options' ? optionsText(d.options) : ''})`;
 }
 
 /**
- * The path `resources` are matched on (SPEC §3 rule 4): percent-decoded once, `+` kept; when
- * an escape is malformed, the ASCII escapes are still decoded (advisories.e2e-spec: a stray
- * "%zz" must not hide "%2e%2e"); then dot segments removed as RFC 3986 §5.2.4 says.
- * Written again here on purpose rather than imported from lib/core: the oracle must not call
- * the code it judges.
+ * Rule 1 for a Nest handler with `@CrossOrigin` on it or its controller; `undefined` for an
+ * undecorated one, which `resources` governs (rule 2).
  */
-export function resourcePath(path: string): string {
-  let decoded = path;
-  if (decoded.includes('%')) {
-    try {
-      decoded = decodeURIComponent(decoded);
-    } catch {
-      decoded = path.replace(/%([0-7][0-9a-fA-F])/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-    }
+export function decoratedPolicy(config: AppConfig, controller: ControllerConfig, handler: HandlerConfig): Governing | undefined {
+  const hd = handler.cors;
+  const cd = controller.cors;
+  const top = config.cors.top;
+  if (hd.kind === 'off') return { policy: null, label: decorationLabel(hd, handler.id) };
+  if (hd.kind !== 'none') {
+    // Handler options over a class-level `false` turn CORS back on, inheriting forRoot only.
+    const layers = cd.kind === 'off' || cd.kind === 'none' ? [top, decorationOptions(config, hd)] : [top, decorationOptions(config, cd), decorationOptions(config, hd)];
+    const label = cd.kind === 'none' || cd.kind === 'off' ? decorationLabel(hd, handler.id) : `${decorationLabel(cd, controller.id)} < ${decorationLabel(hd, handler.id)}`;
+    return { policy: merge(...layers), label };
   }
-  return removeDotSegments(decoded);
+  if (cd.kind === 'off') return { policy: null, label: decorationLabel(cd, controller.id) };
+  if (cd.kind !== 'none') return { policy: merge(top, decorationOptions(config, cd)), label: decorationLabel(cd, controller.id) };
+  return undefined;
 }
 
-/** RFC 3986 §5.2.4, step by step on an input buffer and an output buffer. */
-function removeDotSegments(path: string): string {
-  let input = path;
-  let output = '';
-  while (input.length > 0) {
-    if (input.startsWith('../')) input = input.slice(3);
-    else if (input.startsWith('./')) input = input.slice(2);
-    else if (input.startsWith('/./')) input = input.slice(2);
-    else if (input === '/.') input = '/';
-    else if (input.startsWith('/../') || input === '/..') {
-      input = `/${input.slice(input === '/..' ? 3 : 4)}`;
-      output = output.slice(0, Math.max(0, output.lastIndexOf('/')));
-    } else if (input === '.' || input === '..') input = '';
-    else {
-      const next = input.indexOf('/', 1);
-      const end = next === -1 ? input.length : next;
-      output += input.slice(0, end);
-      input = input.slice(end);
-    }
+/** The entries in the order rule 4 tries them: literal keys, then more segments, then longer; ties as written. */
+function ranked(config: AppConfig): readonly (readonly [string, PolicyOptions])[] {
+  const entries = config.cors.resources ?? [['/*', {}] as const];
+  return entries
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => {
+      const [pa] = a.e;
+      const [pb] = b.e;
+      return Number(pb.includes('*') === false) - Number(pa.includes('*') === false) || pb.split('/').length - pa.split('/').length || pb.length - pa.length || a.i - b.i;
+    })
+    .map(({ e }) => e);
+}
+
+/** Rules 2-4: the most specific `resources` entry for a path (already decoded, dot segments resolved). */
+export function resourcePolicy(config: AppConfig, path: string): Governing {
+  for (const [pattern, options] of ranked(config)) {
+    if (patternMatcher(pattern).test(path)) return { policy: merge(config.cors.top, options), label: `resources['${pattern}'] for ${JSON.stringify(path)}` };
   }
-  return output;
+  return { policy: null, label: `no resources entry for ${JSON.stringify(path)}` };
+}
+
+/** What a policy says of one origin, method or header. */
+export const admitsOrigin = (p: Policy, origin: string): boolean => p.origins === '*' || p.origins.includes(origin.toLowerCase());
+const admitsMethod = (p: Policy, method: string): boolean => p.methods.includes(method);
+const admitsHeader = (p: Policy, header: string): boolean => p.allowHeaders === '*' || p.allowHeaders.includes(header.toLowerCase());
+
+/** The CORS headers a response must carry, as the test compares them. */
+export interface Expected {
+  /** The one ACAO value, or none. */
+  readonly acao: string | undefined;
+  readonly credentials: boolean;
+  /** Vary must name Origin. */
+  readonly varyOrigin: boolean;
+  /** Preflights: whether ACAM must admit the requested method, and which requested headers ACAH must admit. */
+  readonly method?: boolean;
+  readonly headers?: readonly { readonly name: string; readonly admitted: boolean }[];
 }
 
 /**
- * The `resources` entry for a path: literal keys before patterns, then more segments, then
- * longer keys (SPEC §3 rule 4); case-sensitive. The generator only writes "/x", "/x/*" and "/*".
+ * An actual request (SPEC §4): the Origin echoed when admitted, ACAC with credentials, `Vary:
+ * Origin` whenever the answer depends on the Origin; without an Origin, `alwaysSend` sends `*`
+ * or the single static origin.
  */
-export function resourcePolicy(rs: RouteSet, path: string): PolicyView {
-  const ranked = [...rs.resources].sort(
-    ([a], [b]) => Number(!b.includes('*')) - Number(!a.includes('*')) || b.split('/').length - a.split('/').length || b.length - a.length,
-  );
-  for (const [pattern, origin] of ranked) {
-    const hit = pattern.endsWith('*') ? path.startsWith(pattern.slice(0, -1)) : path === pattern;
-    if (hit) return { origin, label: `resources['${pattern}'] for path '${path}'` };
+export function expectActual(policy: Policy | null, origin: string | undefined): Expected {
+  if (policy === null) return { acao: undefined, credentials: false, varyOrigin: false };
+  if (origin === undefined) {
+    const single = policy.origins === '*' ? '*' : policy.origins.length === 1 ? policy.origins[0] : undefined;
+    return { acao: single, credentials: single !== undefined && policy.credentials, varyOrigin: false };
   }
-  return { origin: null, label: `no resources entry for path '${path}'` };
-}
-
-/** Whether the adapter's router matches paths case-insensitively by default (Express does). */
-const CASE_INSENSITIVE: Record<AdapterName, boolean> = { Express: true, Fastify: false };
-
-/**
- * The `resources` policy of a route no decorator governs (an undecorated Nest route, or a
- * handler no Nest controller registered, SPEC §3 rules 2 and 6). A static route is matched by
- * its own path, so a case-insensitive router cannot hand "/NS0" a less specific pattern's
- * policy (CVE-2024-6866); any other route by the request path, with the leading static
- * segments spelled as the route spells them on a case-insensitive router.
- */
-export function routeResourcePolicy(rs: RouteSet, segments: readonly Segment[], prefixOnly: boolean, target: string): PolicyView {
-  if (!prefixOnly && segments.every((s) => s.kind === 'static')) {
-    return resourcePolicy(rs, resourcePath(`/${segments.map((s) => (s as { text: string }).text).join('/')}`));
-  }
-  let path = routedPath(target);
-  if (CASE_INSENSITIVE[rs.adapter]) {
-    const lead: string[] = [];
-    for (const s of segments) {
-      if (s.kind !== 'static') break;
-      lead.push(s.text);
-    }
-    const parts = path.split('/');
-    path = parts.length - 1 < lead.length ? `/${lead.join('/')}` : ['', ...lead, ...parts.slice(lead.length + 1)].join('/');
-  }
-  return resourcePolicy(rs, resourcePath(path));
-}
-
-/** The route of a handler that served `target`: under URI versioning, the version in the path. */
-function servingView(rs: RouteSet, controller: ControllerSpec, handler: HandlerSpec, target: string): RouteView {
-  const views = routeViews(rs.versioning, controller.version, [...controller.segments, ...handler.segments]);
-  if (views.length === 1) return views[0];
-  const first = routedPath(target).split('/')[1]?.toLowerCase();
-  return views.find((v) => v.segments[0].kind === 'static' && v.segments[0].text === first) ?? views[0];
-}
-
-/** SPEC §3 rule 1: handler `@CrossOrigin` over the controller's; `false` turns CORS off. */
-export function handlerPolicy(rs: RouteSet, controller: ControllerSpec, handler: HandlerSpec, target: string): PolicyView {
-  if (handler.cors === 'own') return { origin: originOf(handler.id), label: `${handler.id}'s @CrossOrigin` };
-  if (handler.cors === 'off') return { origin: null, label: `${handler.id}'s @CrossOrigin(false)` };
-  if (controller.cors === 'own') return { origin: originOf(controller.id), label: `${controller.id}'s @CrossOrigin (controller of ${handler.id})` };
-  if (controller.cors === 'off') return { origin: null, label: `${controller.id}'s @CrossOrigin(false) (controller of ${handler.id})` };
-  const view = servingView(rs, controller, handler, target);
-  const policy = routeResourcePolicy(rs, view.segments, false, target);
-  return { origin: policy.origin, label: `undecorated ${handler.id}: ${policy.label}` };
+  const admitted = admitsOrigin(policy, origin);
+  return { acao: admitted ? origin : undefined, credentials: admitted && policy.credentials, varyOrigin: true };
 }
 
 /**
- * The policy that must govern a response, from what served it (SPEC §3 rules 2, 3, 6): the
- * Nest handler that names itself, a foreign handler (`foreign:x0`), or none (a 404, or a
- * target the router refused) and then the `resources` entry of the path.
+ * A preflight (SPEC §3 rules 5 and 7, §4): only what every candidate grants. The origin must
+ * pass all, the method all (else no ACAM/ACAH), each requested header all, credentials only
+ * when all give them. A candidate with CORS off means the preflight gets no CORS headers.
  */
-export function servedPolicy(rs: RouteSet, servedBy: string | undefined, target: string): PolicyView {
-  if (servedBy === undefined) {
-    const policy = resourcePolicy(rs, resourcePath(routedPath(target)));
-    return { origin: policy.origin, label: `no handler: ${policy.label}` };
-  }
-  if (servedBy.startsWith('foreign:')) {
-    const f = rs.foreign.find((x) => `foreign:${x.name}` === servedBy);
-    if (!f) throw new Error(`unknown foreign handler ${servedBy}`);
-    const policy = routeResourcePolicy(rs, f.segments, f.kind === 'mount', target);
-    return { origin: policy.origin, label: `${servedBy}: ${policy.label}` };
-  }
-  for (const controller of rs.controllers) {
-    const handler = controller.handlers.find((h) => h.id === servedBy);
-    if (handler) return handlerPolicy(rs, controller, handler, target);
-  }
-  throw new Error(`unknown handler ${servedBy}`);
+export function expectPreflight(candidates: readonly (Policy | null)[], origin: string, method: string, headers: readonly string[]): Expected {
+  if (candidates.length === 0 || candidates.some((p) => p === null)) return { acao: undefined, credentials: false, varyOrigin: false };
+  const all = candidates as readonly Policy[];
+  if (!all.every((p) => admitsOrigin(p, origin))) return { acao: undefined, credentials: false, varyOrigin: true };
+  const methodOk = all.every((p) => admitsMethod(p, method));
+  return {
+    acao: origin,
+    credentials: all.every((p) => p.credentials),
+    varyOrigin: true,
+    method: methodOk,
+    headers: headers.map((name) => ({ name, admitted: methodOk && all.every((p) => admitsHeader(p, name)) })),
+  };
 }
 
-/** The policy of the set that admits `origin` (each admits one origin of its own), for messages. */
-export function policyAdmitting(rs: RouteSet, origin: string): string {
-  for (const c of rs.controllers) {
-    if (c.cors === 'own' && originOf(c.id) === origin) return `${c.id}'s @CrossOrigin (controller)`;
-    for (const h of c.handlers) if (h.cors === 'own' && originOf(h.id) === origin) return `${h.id}'s @CrossOrigin`;
-  }
-  const resource = rs.resources.find(([, o]) => o === origin);
-  return resource ? `resources['${resource[0]}']` : `none of the set's (ACAO ${JSON.stringify(origin)})`;
-}
-
-/**
- * The ACAO an actual request must get (SPEC §4): the Origin when the policy admits it; with
- * no Origin, the policy's single static origin (`alwaysSend`); else none.
- */
-export function expectedActualAcao(policy: PolicyView, origin: string | undefined): string | undefined {
-  if (policy.origin === null) return undefined;
-  if (origin === undefined) return policy.origin;
-  return origin.toLowerCase() === policy.origin ? origin : undefined;
-}
-
-/**
- * The ACAO a preflight must get: the Origin only when every candidate handler for
- * (ACRM, target) admits it (SPEC §3 rules 5 and 7; one candidate without header versions).
- */
-export function expectedPreflightAcao(candidates: readonly PolicyView[], origin: string): string | undefined {
-  return candidates.length > 0 && candidates.every((p) => p.origin !== null && origin.toLowerCase() === p.origin) ? origin : undefined;
+/** A policy in one line, for messages. */
+export function policyText(p: Policy | null): string {
+  if (p === null) return 'no CORS';
+  const origins = p.origins === '*' ? '*' : p.origins.join(',');
+  return `origins ${origins}; methods ${p.methods.join(',')}; headers ${p.allowHeaders === '*' ? '*' : p.allowHeaders.join(',')}${p.credentials ? '; credentials' : ''}`;
 }
