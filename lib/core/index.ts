@@ -72,6 +72,7 @@ export {
   matchResource,
   matchesGlob,
   normalizeRequestPath,
+  resolveDotSegments,
   targetPath,
 } from './resources.js';
 export {

@@ -3,7 +3,7 @@
 // ref against one `PolicySet`, so a reconfiguration builds a whole new state and swaps it in
 // one assignment: a request is decided wholly under one state.
 import {
-  canonicalPath, hasPlainValues, isStaticRoute, matchResource, normalizeRequestPath, resourceOfRoute,
+  canonicalPath, hasPlainValues, isStaticRoute, matchResource, normalizeRequestPath, resolveDotSegments, resourceOfRoute,
   type Candidate, type CorsPolicy, type CrossOriginLevel, type PolicySet, type ResourceEntry, type RouteParams, type RouteToken,
 } from '../core/index.js';
 
@@ -107,9 +107,13 @@ export class CorsState {
     return this.onPath(canonicalPath(target.tokens, params));
   }
 
-  /** The candidate of a route no Nest controller registered (a GraphQL endpoint, a plugin's). */
-  foreignRoute(tokens: readonly RouteToken[], params: RouteParams): Candidate {
+  /**
+   * The candidate of a route no Nest controller registered (a GraphQL endpoint, a plugin's, a
+   * router's), spelt after `prefix`, the spelling of the mount of the router it is in.
+   */
+  foreignRoute(tokens: readonly RouteToken[], params: RouteParams, prefix = ''): Candidate {
     if (this.everywhere !== null) return this.everywhere;
+    if (prefix !== '') return this.onPath(resolveDotSegments(prefix + canonicalPath(tokens, params)));
     const fixed = this.routeResources(tokens);
     if (fixed !== undefined && hasPlainValues(tokens, params)) return fixed;
     return this.onPath(canonicalPath(tokens, params));

@@ -10,14 +10,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import parseUrl from 'parseurl';
 import {
   checkOrigin, decide, preflightMethod, readCorsRequest,
-  type Candidate, type Decision, type OriginMatcher, type OriginVerdict,
+  type Candidate, type Decision, type OriginMatcher, type OriginVerdict, type RouteToken,
 } from '../../core/index.js';
 import type { CorsRuntime } from '../cors-runtime.js';
 import { escapeForLog } from '../explain.js';
 import { type RouteTags } from '../nest-internals.js';
 import { interceptNestRoutes, interceptNotFound, markNestMiddleware, markVersionFilters, versionsOf } from './adapter-interface.js';
 import { NEUTRAL_VERSION, type CorsState, type RouteRef, type RouteTag } from '../route-state.js';
-import { checkExpressInternals, markDispatch, routerStack, type ExpressApp, type ExpressLayer } from './express-internals.js';
+import { checkExpressInternals, keepLast, markDispatch, routerStack, type ExpressApp, type ExpressLayer } from './express-internals.js';
 import { ExpressRouterIndex, classify, type Found, type LayerKinds, type Served } from './express-router-index.js';
 import { endPreflight, overrideWriteHead, setNow, writeAtHead } from './node-response.js';
 import { settle } from './request-flow.js';
@@ -30,8 +30,12 @@ interface ExpressRequest extends IncomingMessage {
   baseUrl?: string;
   originalUrl?: string;
   params?: Record<string, unknown>;
+  /** The route Express last dispatched to, its own or a router's (Express sets it). */
+  route?: { readonly path?: unknown };
   /** The handler Express last dispatched the request to (set by mark 2). */
   [kServed]?: Served;
+  /** `req.route` when a router was dispatched to: a later one is a route of that router. */
+  [kRouteBefore]?: unknown;
 }
 interface ExpressResponse extends ServerResponse {
   req: ExpressRequest;
@@ -46,6 +50,9 @@ interface ExpressLikeAdapter {
 }
 
 const kServed = Symbol('nest-cross-origin.served');
+const kRouteBefore = Symbol('nest-cross-origin.routeBefore');
+/** What the end of the router means: every layer passed the request on, Express answers. */
+const END: Served = Object.freeze({ kind: 'not-found' });
 const kKnown = Symbol('nest-cross-origin.knownVerdicts');
 
 function pathOf(url: string | undefined): string {
@@ -73,6 +80,18 @@ function mountPath(prefix: string | null, path: string, matched: number): string
   return rest === '/' ? prefix : prefix + rest;
 }
 
+const TOKENS = new Map<string, readonly RouteToken[] | null>();
+
+/** A router route's path, parsed once per spelling (bounded: the app's own routes). */
+function routeTokens(path: string): readonly RouteToken[] | null {
+  let tokens = TOKENS.get(path);
+  if (tokens === undefined && TOKENS.size < MAX_ROUTE_SPELLINGS) TOKENS.set(path, (tokens = expressRouteTokens(path)));
+  return tokens ?? expressRouteTokens(path);
+}
+
+/** How many router route spellings are parsed and kept. */
+const MAX_ROUTE_SPELLINGS = 10_000;
+
 /** Writes a preflight decision: 204 now, or its headers for the app's own answer. */
 function writePreflight(res: ServerResponse, d: Decision): boolean {
   if (d.answer) {
@@ -95,7 +114,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     refOf: (h) => refs.get(h),
     isMiddleware: (fn) => middleware.has(fn),
     isNotFound: (fn) => notFound.has(fn),
-    isOwn: (fn) => fn === first,
+    isOwn: (fn) => fn === first || fn === end,
     tokensOf: expressRouteTokens,
   };
 
@@ -104,14 +123,23 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
   /** The router index, built again when the stack grew; new layers get their dispatch mark. */
   const current = (): ExpressRouterIndex => {
     const stack = routerStack(app);
-    if (stack.length === seen) return index;
+    if (stack.length === seen && stack[stack.length - 1]?.handle === end) return index;
+    // The end mark stays last: a request every layer passed on is Express's own 404.
+    if (!keepLast(stack, end)) adapter.use(end);
     seen = stack.length;
     const own = stack.findIndex((l) => l.handle === first);
     stack.forEach((layer, i) => {
       // Layers before the library's own (Nest's constructor hooks) pass every request on.
       if (i <= own) return;
       const served = classify(layer, kinds);
-      if (served !== null) markDispatch(layer, (req) => { (req as ExpressRequest)[kServed] = served; });
+      if (served === null) return;
+      if ((served.kind === 'root' || served.kind === 'mount') && served.router) {
+        // A router: a route of its own that Express dispatches to after this sets req.route.
+        markDispatch(layer, (req) => {
+          (req as ExpressRequest)[kServed] = served;
+          (req as ExpressRequest)[kRouteBefore] = (req as ExpressRequest).route;
+        });
+      } else markDispatch(layer, (req) => { (req as ExpressRequest)[kServed] = served; });
     });
     index = new ExpressRouterIndex(stack, kinds);
     return index;
@@ -122,7 +150,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     const s = f.served;
     switch (s.kind) {
       case 'nest': return state.target(s.ref, f.params as never);
-      case 'route': return s.tokens !== null ? state.foreignRoute(s.tokens, f.params as never) : state.onRequestPath(path);
+      case 'route': return s.tokens !== null ? state.foreignRoute(s.tokens, f.params as never, s.prefix) : state.onRequestPath(path);
       case 'mount': return state.onRequestPath(mountPath(s.prefix, path, f.matched.length));
       default: return state.onRequestPath(path);
     }
@@ -189,13 +217,27 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     switch (s?.kind) {
       case 'nest': return state.target(s.ref, req.params as never);
       case 'route': return s.tokens !== null ? state.foreignRoute(s.tokens, req.params as never) : state.onRequestPath(path);
-      case 'mount': return state.onRequestPath(mountPath(s.prefix, path, s.prefix?.length ?? 0));
-      case 'root':
+      case 'mount':
+      case 'root': {
+        // A route of a router (Express set req.route since the router was dispatched to): its
+        // own spelling, after the mount's.
+        const route = s.router && req.route !== req[kRouteBefore] ? req.route : undefined;
+        const tokens = typeof route?.path === 'string' ? routeTokens(route.path) : null;
+        if (tokens !== null) {
+          const mount = s.kind === 'root' ? '' : s.prefix;
+          if (mount !== null) return state.foreignRoute(tokens, req.params as never, mount + (req.baseUrl ?? '').slice(mount.length));
+        }
+        return s.kind === 'mount' ? state.onRequestPath(mountPath(s.prefix, path, s.prefix?.length ?? 0)) : state.onRequestPath(path);
+      }
       case 'not-found': return state.onRequestPath(path);
-      default:
+      default: {
         // Written by Nest middleware or a parser error before any handler ran: the route the
-        // request was going to, as Express's router says (the first version for header versions).
-        return candidates(state, req.method!, path, hostnameOf(req))[0];
+        // request was going to, as Express's router says (the first version for header
+        // versions; static files only when nothing else would serve).
+        const found = current().candidates(req.method!, path, hostnameOf(req));
+        const sure = found.find((f) => f.staticFiles !== true) ?? found[0];
+        return sure === undefined ? state.onRequestPath(path) : candidateOf(state, sure, path);
+      }
     }
   };
 
@@ -218,6 +260,12 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     } catch (error) {
       runtime.failed(error);
     }
+  };
+
+  /** The last layer of the app's router: reached only when every other layer passed the request on. */
+  const end: Middleware = function nestCrossOriginEnd(req, _res, next) {
+    (req as ExpressRequest)[kServed] = END;
+    next();
   };
 
   adapter.use(first);

@@ -44,7 +44,7 @@ export interface ExpressApp {
 }
 
 /** The stack of an app's router (router 2.x `router.stack`), in dispatch order. */
-export function routerStack(app: ExpressApp): readonly ExpressLayer[] {
+export function routerStack(app: ExpressApp): ExpressLayer[] {
   return app.router?.stack ?? [];
 }
 
@@ -66,6 +66,18 @@ export function matchLayer(layer: ExpressLayer, path: string): { params: Record<
     return { params: o.params ?? {}, matched: o.path ?? '' };
   }
   return { params: layer.params ?? {}, matched: layer.path ?? '' };
+}
+
+/**
+ * Keeps the layer whose handler is `handle` last in the stack, moving it there when layers
+ * were added after it (a late `app.use`). Returns `false` when it is not in the stack yet.
+ * Express reads the stack by index as it dispatches, so this is safe between requests.
+ */
+export function keepLast(stack: ExpressLayer[], handle: Function): boolean {
+  const at = stack.findIndex((l) => l.handle === handle);
+  if (at === -1) return false;
+  if (at !== stack.length - 1) stack.push(stack.splice(at, 1)[0]);
+  return true;
 }
 
 /** Whether a layer is an error handler, which Express calls only with an error (four parameters). */

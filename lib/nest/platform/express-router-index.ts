@@ -12,12 +12,18 @@ import { isErrorHandler, isStaticFiles, matchLayer, mountedStack, originalHandle
 export type Served =
   /** A Nest controller route: its own policy. */
   | { readonly kind: 'nest'; readonly ref: RouteRef }
-  /** A route no Nest controller registered: `resources` on its own spelling (`null`: none readable). */
-  | { readonly kind: 'route'; readonly tokens: readonly RouteToken[] | null }
-  /** A handler mounted on a path (`app.use('/x', fn)`, a router, a sub-app): `resources` on its spelling and the rest. */
-  | { readonly kind: 'mount'; readonly prefix: string | null }
-  /** A function mounted at the root (static files, `app.use(fn)`): `resources` on the request path. */
-  | { readonly kind: 'root' }
+  /**
+   * A route no Nest controller registered: `resources` on its own spelling (`null`: none
+   * readable), after `prefix`, the spelling of the mount of the router it is in (`''` for none).
+   */
+  | { readonly kind: 'route'; readonly tokens: readonly RouteToken[] | null; readonly prefix: string }
+  /**
+   * A handler mounted on a path (`app.use('/x', fn)`, a router, a sub-app): `resources` on its
+   * spelling and the rest (a router's own routes: their spelling after it).
+   */
+  | { readonly kind: 'mount'; readonly prefix: string | null; readonly router: boolean }
+  /** A function mounted at the root (static files, `app.use(fn)`, a router): `resources` on the request path (a router's own routes: their spelling). */
+  | { readonly kind: 'root'; readonly router: boolean }
   /** Nest middleware or body parsers, which pass requests on: the route they were going to decides. */
   | { readonly kind: 'middleware' }
   /** Nest's own 404: `resources` on the request path. */
@@ -41,6 +47,8 @@ export interface Found {
   readonly params: Record<string, unknown>;
   /** For a mount: the text of the path it matched (the request's spelling). */
   readonly matched: string;
+  /** Static files: they serve only when the file exists. */
+  readonly staticFiles?: boolean;
 }
 
 /** Kinds are read once per layer; a layer never changes kind. */
@@ -67,7 +75,7 @@ function classifyNow(layer: ExpressLayer, kinds: LayerKinds): Served | null {
     }
     if (handles.some((h) => kinds.isNotFound(h))) return { kind: 'not-found' };
     if (handles.length > 0 && handles.every((h) => kinds.isMiddleware(h))) return { kind: 'middleware' };
-    return { kind: 'route', tokens: typeof layer.rawPath === 'string' ? kinds.tokensOf(layer.rawPath) : null };
+    return { kind: 'route', tokens: typeof layer.rawPath === 'string' ? kinds.tokensOf(layer.rawPath) : null, prefix: '' };
   }
   if (kinds.isMiddleware(handle)) return { kind: 'middleware' };
   if (kinds.isNotFound(handle)) return { kind: 'not-found' };
@@ -75,11 +83,12 @@ function classifyNow(layer: ExpressLayer, kinds: LayerKinds): Served | null {
   // decided on the request's own path.
   const inner = mountedStack(handle);
   if (inner !== null && inner.some((l) => l.route?.stack.some((h) => kinds.isNotFound(h.handle)))) return { kind: 'not-found' };
-  if (layer.slash) return { kind: 'root' };
+  const router = inner !== null;
+  if (layer.slash) return { kind: 'root', router };
   const raw = layer.rawPath;
   // A static mount path is its own spelling; one with parameters has none to read.
   const prefix = typeof raw === 'string' && !/[:*{(\\]/.test(raw) ? raw.replace(/\/+$/, '') : null;
-  return { kind: 'mount', prefix };
+  return { kind: 'mount', prefix, router };
 }
 
 interface Entry {
@@ -149,6 +158,8 @@ export class ExpressRouterIndex {
    * for a path Express's matcher rejects (it answers 400 itself).
    */
   candidates(method: string, path: string, hostname: string | undefined): Found[] {
+    // The asterisk form (`OPTIONS *`) names no path: no route matches it.
+    if (path.charCodeAt(0) !== 47 /* / */) return [];
     const entries: Entry[] = [];
     let node: Node | undefined = this.root;
     let start = 1;
@@ -213,14 +224,21 @@ function walk(layers: readonly ExpressLayer[], method: string, path: string, hos
           const rest = served.kind === 'root' ? path : path.slice(m.matched.length) || '/';
           const before = found.length;
           const sure = walk(inner, method, rest.startsWith('/') ? rest : `/${rest}`, hostname, kinds, found, covered, depth + 1);
-          // What the router's own layers serve is this mount's, spelt as the mount is.
-          for (let i = before; i < found.length; i++) found[i] = { served, params: found[i].params, matched: m.matched };
+          // The router's own routes are spelt after the mount's spelling; anything else it
+          // serves is the mount's.
+          const outer = served.kind === 'root' ? '' : served.prefix;
+          for (let i = before; i < found.length; i++) {
+            const f = found[i];
+            found[i] = f.served.kind === 'route' && outer !== null
+              ? { served: { ...f.served, prefix: outer + f.served.prefix }, params: f.params, matched: m.matched }
+              : { served, params: f.params, matched: m.matched };
+          }
           if (sure) return true;
           continue;
         }
         if (isStaticFiles(handle)) {
           // Static files serve GET and HEAD when the file exists: a preflight cannot know.
-          if (method === 'GET' || method === 'HEAD') found.push({ served, params: m.params, matched: m.matched });
+          if (method === 'GET' || method === 'HEAD') found.push({ served, params: m.params, matched: m.matched, staticFiles: true });
           continue;
         }
         if (served.kind === 'mount') {
