@@ -36,6 +36,12 @@ interface ExpressResponse extends ServerResponse {
   req: ExpressRequest;
   /** Async origin verdicts worked out by the first middleware. */
   [kKnown]?: Map<OriginMatcher, OriginVerdict>;
+  /**
+   * The state in force when the first middleware saw the request: its head is decided under
+   * it, so a reconfiguration in between never mixes two states (the verdicts above are that
+   * state's).
+   */
+  [kState]?: CorsState;
 }
 
 interface ExpressLikeAdapter {
@@ -46,6 +52,7 @@ interface ExpressLikeAdapter {
 
 const kServed = Symbol('nest-cross-origin.served');
 const kKnown = Symbol('nest-cross-origin.knownVerdicts');
+const kState = Symbol('nest-cross-origin.state');
 
 function pathOf(url: string | undefined): string {
   return parseUrl({ url } as IncomingMessage)?.pathname ?? '/';
@@ -134,6 +141,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
       const state = runtime.state;
       const acrm = preflightMethod(req.method, headers);
       if (acrm === undefined) {
+        (res as ExpressResponse)[kState] = state;
         if (state.hasPredicates) return precompute(state, req as ExpressRequest, res as ExpressResponse, next);
         return next();
       }
@@ -191,7 +199,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     const req = (res as ExpressResponse).req;
     if (req === undefined || preflightMethod(req.method, req.headers) !== undefined) return;
     try {
-      const state = runtime.state;
+      const state = (res as ExpressResponse)[kState] ?? runtime.state;
       const path = appPath(req);
       const r = readCorsRequest(req.method!, path, req.headers, req);
       const d = decide([servedBy(state, req, path)], r, { timeout: state.policies.originTimeout, known: (res as ExpressResponse)[kKnown], sync: true }) as Decision;
