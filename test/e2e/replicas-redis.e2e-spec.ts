@@ -81,7 +81,8 @@ async function until(replica: Replica, origin: string, wanted: boolean, limitMs:
   for (;;) {
     if ((await admits(replica, origin)) === wanted) return performance.now();
     if (performance.now() > deadline) throw new Error(`${replica.name} still ${wanted ? 'refuses' : 'admits'} ${origin} after ${limitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
+    // Often enough to time a change to ~10 ms, seldom enough to leave the replicas the CPU.
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
@@ -137,11 +138,15 @@ describe('three replicas (2 Express, 1 Fastify) in step through Redis', () => {
     // Replica 3 has a Redis user of its own, so the test can shut it out (ACL SETUSER off) and let it back in.
     await admin.sendCommand(['ACL', 'SETUSER', 'r3', 'on', '>r3-secret', '~*', '&*', '+@all']);
     const r3Url = redis.url.replace('redis://', 'redis://r3:r3-secret@');
-    replicas = await Promise.all([
+    const started = await Promise.allSettled([
       startReplica('express', redis.url, 'r1'),
       startReplica('express', redis.url, 'r2'),
       startReplica('fastify', r3Url, 'r3'),
     ]);
+    // The ones that did start are stopped by afterAll, whatever happened to the others.
+    replicas = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     [r1, , r3] = replicas;
   }, 180_000);
 
@@ -157,7 +162,14 @@ describe('three replicas (2 Express, 1 Fastify) in step through Redis', () => {
       expect(ids.has(`${r}:commands`)).toBe(true);
       expect(ids.has(`${r}:subscriber`)).toBe(true);
     }
-    expect(await admin.sendCommand(['PUBSUB', 'NUMSUB', CHANNEL])).toEqual([CHANNEL, 3]);
+    // A replica subscribes as it starts following, without holding up its start-up (a change
+    // stored meanwhile is read once subscribed), so the last SUBSCRIBE may land just after.
+    const deadline = Date.now() + 5_000;
+    let subscribed: unknown;
+    while ((subscribed = await admin.sendCommand(['PUBSUB', 'NUMSUB', CHANNEL]))?.toString() !== `${CHANNEL},3` && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(subscribed).toEqual([CHANNEL, 3]);
     for (const r of replicas) expect(await admits(r, START_ORIGIN)).toBe(true);
   });
 
@@ -184,7 +196,7 @@ describe('three replicas (2 Express, 1 Fastify) in step through Redis', () => {
     expect(JSON.parse(String(await admin.get(KEY)))).toEqual(current);
     const rounded = times.map((t) => Math.round(t));
     console.log(`replicas: admin call to the last replica applying it, over ${times.length} changes: median ${Math.round(median(times))} ms, max ${Math.max(...rounded)} ms (${rounded.join(', ')} ms)`);
-    for (const t of times) expect(t).toBeLessThan(PROPAGATION_LIMIT_MS);
+    expect(Math.max(...times)).toBeLessThan(PROPAGATION_LIMIT_MS);
   }, 60_000);
 
   it('an invalid change is refused by the admin endpoint, listing every problem, and reaches no replica', async () => {
