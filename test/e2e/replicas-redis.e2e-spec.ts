@@ -237,10 +237,18 @@ describe('three replicas (2 Express, 1 Fastify) in step through Redis', () => {
         expect(await admits(r, 'https://anyone.example')).toBe(false);
       }
     }
+    // A replica that starts while the store holds invalid options does not start on them:
+    // follow()'s first read rejects, and start-up fails saying why.
+    await admin.set(KEY, cases[0].json);
+    const late = await startReplica('express', redis.url, 'r4').then(
+      async (r) => { await stopReplica(r); return null; },
+      (error: Error) => error,
+    );
+    expect(late?.message).toMatch(/^replica r4 exited with 1: .*CorsConfigError: nest-cross-origin: invalid CORS configuration/s);
     // A valid change afterwards goes through as usual.
     await admin.set(KEY, JSON.stringify(current));
     expect((await putOptions(r1, current)).status).toBe(204);
-  });
+  }, 60_000);
 
   it('a replica whose subscriber is cut while a change is published catches up when it reconnects', async () => {
     const origin = 'https://while-unsubscribed.example';
