@@ -307,4 +307,21 @@ describe('three replicas (2 Express, 1 Fastify) in step through Redis', () => {
     current = { origins: [START_ORIGIN, last] };
     for (const r of replicas) expect(await admits(r, last)).toBe(true);
   }, 30_000);
+
+  it('a replica whose Redis is gone still shuts down at once (close() would wait for Redis)', async () => {
+    // A Redis of its own, stopped under it.
+    const own = await startRedis();
+    let r5: Replica | undefined;
+    try {
+      r5 = await startReplica('express', own.url, 'r5');
+    } finally {
+      await own.stop();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const t0 = performance.now();
+    // stopReplica() kills after 5 s; a replica that stops by itself exits with 0.
+    await stopReplica(r5);
+    expect([r5.process.exitCode, r5.process.signalCode]).toEqual([0, null]);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+  }, 60_000);
 });

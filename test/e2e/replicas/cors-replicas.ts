@@ -57,10 +57,8 @@ export class CorsReplica implements OnApplicationBootstrap, OnApplicationShutdow
         this.subscriber.on('ready', changed);
         // Once subscribed, read again: a change stored between the first read and now is not missed.
         void this.subscriber.subscribe(CORS_CHANNEL, changed).then(changed, (error: Error) => this.logger.error(`Redis SUBSCRIBE failed: ${error.message}`));
-        return async () => {
-          this.subscriber.off('ready', changed);
-          await this.subscriber.unsubscribe(CORS_CHANNEL);
-        };
+        // Closing the connection ends the subscription.
+        return () => this.subscriber.off('ready', changed);
       },
     });
   }
@@ -86,8 +84,13 @@ export class CorsReplica implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.follower?.stop();
-    await Promise.allSettled([this.commands.close(), this.subscriber.close()]);
+    const stopping = this.follower?.stop();
+    // close() waits for Redis: one that is away must not hold up shutdown.
+    for (const client of [this.commands, this.subscriber]) {
+      if (client.isReady) await client.close();
+      else client.destroy();
+    }
+    await stopping;
   }
 }
 
