@@ -15,7 +15,8 @@ import {
 import { ADAPTERS } from '../utility/adapters.js';
 import { CaptureLogger } from '../utility/capture-logger.js';
 import { corsHeaders } from '../utility/http.js';
-import { connectIo, echo, engineUrl, httpCall, ioRefusal, openWebSocket } from '../utility/sockets.js';
+import { startGatewayApp } from '../utility/gateway-apps.js';
+import { connectIo, echo, engineUrl, freePort, httpCall, ioRefusal, openWebSocket, wsExchange } from '../utility/sockets.js';
 import { STARTS, portOf } from '../utility/start.js';
 
 const OLD = 'https://old.example';
@@ -395,5 +396,50 @@ describe.each(ADAPTERS)('CorsService.reconfigure on $name', (adapter) => {
       expect(later.at(-1)).toMatchObject({ kind: 'gateway', verdict: 'refused', origin: OLD });
       expect(warnings()).toEqual([]);
     });
+  });
+});
+
+// No origins of its own: forRoot's, whatever reconfigure() puts in force. On the app's server
+// and on a port of its own.
+@CrossOrigin({})
+@WebSocketGateway({ path: '/events' })
+class EventsGateway {
+  @SubscribeMessage('echo') echo(@MessageBody() body: unknown) { return { event: 'echo', data: body }; }
+}
+
+describe.each(ADAPTERS)('CorsService.reconfigure and a ws gateway on $name', (adapter) => {
+  it('a new origin gets its upgrade at once, a removed one 403, on the app\'s server and on its own port', async () => {
+    const ownPort = await freePort();
+    @CrossOrigin({})
+    @WebSocketGateway(ownPort, { path: '/own' })
+    class OwnPortGateway {}
+    const g = await startGatewayApp(adapter, 'NestFactory', CorsModule.forRoot({ origins: [OLD] }), [EventsGateway, OwnPortGateway], ownPort, { ws: true });
+    const cors = g.app.get(CorsService);
+    const ws = (base: string, path: string) => `${base.replace(/^http/, 'ws')}${path}`;
+    const status = async (url: string, origin: string) => {
+      const answer = await openWebSocket(url, origin);
+      if (answer.opened) answer.socket.close();
+      return answer.status;
+    };
+    try {
+      for (const url of [ws(g.base, '/events'), ws(g.ownBase, '/own')]) {
+        expect(await status(url, NEW)).toBe(403);
+        expect(await status(url, OLD)).toBe(101);
+      }
+      await cors.reconfigure({ origins: [NEW] });
+      for (const url of [ws(g.base, '/events'), ws(g.ownBase, '/own')]) {
+        expect(await status(url, NEW)).toBe(101);
+        expect(await status(url, OLD)).toBe(403);
+      }
+      const answer = await openWebSocket(ws(g.base, '/events'), NEW);
+      if (!answer.opened) throw new Error(`expected 101, got ${answer.status}`);
+      try {
+        await expect(wsExchange(answer.socket, 'echo', 'hi')).resolves.toEqual({ event: 'echo', data: 'hi' });
+      } finally {
+        answer.socket.close();
+      }
+    } finally {
+      await g.app.close();
+    }
   });
 });
