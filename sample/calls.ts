@@ -163,7 +163,8 @@ export const SAMPLE_CALLS: readonly SampleCall[] = [
 
 /**
  * One socket the sample opens to the chat gateway (`/chat`), and what it expects. `page` runs
- * in the page itself; `other` in a frame from the second page origin, which no policy lists.
+ * in the page itself; `other` in a frame from the second page origin, which no policy lists
+ * (until the page's admin panel adds it: the page then expects those sockets to connect).
  */
 export interface SampleSocket {
   readonly id: string;
@@ -180,7 +181,7 @@ export const SAMPLE_SOCKETS: readonly SampleSocket[] = [
   {
     id: 'socket-websocket',
     title: 'WebSocket from the page',
-    why: '@CrossOrigin({ origins: [page], supportsCredentials: true }) on the gateway: the upgrade is accepted, with the session cookie.',
+    why: '@CrossOrigin({ supportsCredentials: true }) on the gateway, over forRoot\'s origins (the page): the upgrade is accepted, with the session cookie.',
     from: 'page',
     transport: 'websocket',
     expect: 'connected',

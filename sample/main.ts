@@ -77,7 +77,8 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`API (${platform}):  ${API_ORIGIN}`);
   console.log(`Open this page: ${PAGE_ORIGIN}`);
-  console.log(`(It frames ${OTHER_PAGE_ORIGIN}, an origin no policy lists, to show a refused socket.)`);
+  console.log(`(It frames ${OTHER_PAGE_ORIGIN}, an origin no policy lists, to show a refused socket;`);
+  console.log(' its admin panel adds that origin while the API runs, and removes it. No authentication: localhost only.)');
   console.log('');
   console.log('Use "localhost" in the address bar: 127.0.0.1 is another origin, and the API does not allow it.');
   console.log('Press Ctrl+C to stop.');

@@ -8,6 +8,12 @@ interface CallDescription {
   /** The request headers the page set, for the preflight's Access-Control-Request-Headers. */
   headers?: unknown;
   preflight?: unknown;
+  /**
+   * The Origin the call was made from, when another page made it (the admin panel asks on
+   * behalf of the other origin, which this endpoint's policy may refuse). Default: this
+   * request's own Origin. It reveals nothing curl could not learn with that Origin header.
+   */
+  origin?: unknown;
 }
 
 const MAX_TEXT = 512;
@@ -19,7 +25,8 @@ function text(value: unknown, fallback: string): string {
 /**
  * The server's own reason for a call the browser blocked, in the words the library's explain
  * mode logs, so the page can show it beside the call. Built on CorsService.explain(): the
- * decision is taken for the page's own Origin, as for the real call.
+ * decision is taken for the Origin of the real call (the page's own, unless the body names
+ * another), under the options in force now.
  */
 @Controller('cors')
 export class ExplainController {
@@ -30,7 +37,8 @@ export class ExplainController {
   async explain(@Body() body: CallDescription, @Headers('origin') origin: string | undefined) {
     const method = text(body?.method, 'GET').toUpperCase();
     const path = text(body?.path, '/');
-    const headers: Record<string, string> = { origin: origin ?? '' };
+    const from = text(body?.origin, origin ?? '');
+    const headers: Record<string, string> = { origin: from };
     if (body?.preflight === true) {
       headers['access-control-request-method'] = method;
       const names = Array.isArray(body.headers) ? body.headers.filter((h): h is string => typeof h === 'string').slice(0, 20) : [];
@@ -41,7 +49,7 @@ export class ExplainController {
     return {
       reason: decision.reason
         ?? (decision.allowed
-          ? `the server admitted ${origin}: ${Object.entries(decision.headers).map(([k, v]) => `${k}: ${v}`).join(', ')}; the browser refused on its own rules (e.g. credentials without access-control-allow-credentials)`
+          ? `the server admitted ${from}: ${Object.entries(decision.headers).map(([k, v]) => `${k}: ${v}`).join(', ')}; the browser refused on its own rules (e.g. credentials without access-control-allow-credentials)`
           : 'no CORS headers were sent'),
     };
   }

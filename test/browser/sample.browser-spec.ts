@@ -9,8 +9,10 @@ import { launchBrowser } from './harness.js';
 
 // The sample as a user sees it (as `npm start` runs it): its page in Chromium names the
 // adapter the API runs on, every call and socket comes out as the sample itself expects, and
-// each blocked call shows the server's own reason, on both adapters. The sample reads its ports when its modules load, so
-// they are set first and the modules imported after.
+// each blocked call shows the server's own reason, on both adapters; the admin panel adds an
+// origin at run time (CorsService.reconfigure) and the other origin's call and sockets turn
+// allowed, then blocked again when it is removed. The sample reads its ports when its modules
+// load, so they are set first and the modules imported after.
 
 jest.setTimeout(30_000);
 
@@ -71,6 +73,8 @@ describe.each(ADAPTERS)('the sample on $name', (adapter) => {
       const page = await context.newPage();
       await page.goto(`${sample.config.PAGE_ORIGIN}/`);
       await page.waitForSelector('#socket-summary[data-state="done"]', { timeout: 20_000 });
+      // The admin panel's first tries from the other origin, after the sockets.
+      await page.waitForSelector('#other-summary[data-state="done"][data-run="1"]', { timeout: 20_000 });
       const shown = page.locator('#api-adapter');
       expect(await shown.getAttribute('data-adapter')).toBe(adapter.name.toLowerCase());
       expect(await shown.textContent()).toBe(adapter.name);
@@ -94,11 +98,74 @@ describe.each(ADAPTERS)('the sample on $name', (adapter) => {
         if (id!.startsWith('socket-other')) expect(text).toMatch(/^refused(xhr poll error|websocket error)/);
         else expect(text).toContain(`session the gateway saw: ${session}`);
       }
-      // The other origin's attempts did reach the API, session cookie included: the refusal is
-      // the gateway's 403, not the browser or the page's CSP holding them back.
+      // The other origin's attempts (the sockets table's, then the admin panel's) did reach the
+      // API, session cookie included: the refusal is the gateway's 403, not the browser or the
+      // page's CSP holding them back.
       const fromOther = reached.filter((r) => r.origin === sample.config.OTHER_PAGE_ORIGIN);
-      expect(fromOther.map((r) => r.kind).sort()).toEqual(['request', 'upgrade']);
+      expect(fromOther.map((r) => r.kind).sort()).toEqual(['request', 'request', 'upgrade', 'upgrade']);
       for (const r of fromOther) expect(r.cookie).toContain(`sample_session=${session}`);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('the admin panel adds the other origin at run time: its call and its sockets turn allowed, then blocked again once removed', async () => {
+    const context = await browser.newContext();
+    const other = sample.config.OTHER_PAGE_ORIGIN;
+    try {
+      const page = await context.newPage();
+      await page.goto(`${sample.config.PAGE_ORIGIN}/`);
+      await page.waitForSelector('#other-summary[data-state="done"][data-run="1"]', { timeout: 20_000 });
+      /** The panel's rows: what the browser decided for the other origin, and the server's reason. */
+      const tries = () => page.$$eval('#other-calls tbody tr', (rows) =>
+        rows.map((r) => [r.getAttribute('data-try'), r.getAttribute('data-outcome'), r.querySelector('.reason')?.textContent ?? null]));
+      const refusedAt = (label: string) =>
+        `server says: CORS refused GET /greetings from ${other}: origin ${other} not in origins of resources["/*"] (${label})`;
+
+      // Blocked at first, with forRoot's reason.
+      expect(await tries()).toEqual([
+        ['http', 'blocked', refusedAt('forRoot')],
+        ['socket-other-websocket', 'refused', null],
+        ['socket-other-polling', 'refused', null],
+      ]);
+      expect(await page.textContent('#admin-none')).toBe('none');
+      expect(await page.inputValue('#admin-origin')).toBe(other);
+
+      // A change the library refuses (an origin with a path): the reason shows, nothing changes.
+      await page.fill('#admin-origin', `${other}/path`);
+      await page.click('#admin-add');
+      await page.waitForSelector('#admin-status[data-state="error"]');
+      expect(await page.textContent('#admin-status')).toContain('has a path, query, fragment or trailing slash');
+      expect(await page.$$eval('#admin-origins li', (items) => items.length)).toBe(0);
+
+      // Added: the same call and both sockets are allowed at once.
+      await page.fill('#admin-origin', other);
+      await page.click('#admin-add');
+      await page.waitForSelector('#other-summary[data-state="done"][data-run="2"]', { timeout: 20_000 });
+      expect(await page.$$eval('#admin-origins li', (items) => items.map((i) => i.getAttribute('data-origin')))).toEqual([other]);
+      expect(await page.getAttribute('#admin-status', 'data-state')).toBe('ok');
+      expect(await tries()).toEqual([
+        ['http', 'allowed', null],
+        ['socket-other-websocket', 'connected', null],
+        ['socket-other-polling', 'connected', null],
+      ]);
+      // Run again: the sockets table now expects the other origin's sockets to connect, and they do.
+      await page.click('#run');
+      await page.waitForSelector('#socket-summary[data-state="running"]');
+      await page.waitForSelector('#socket-summary[data-state="done"]', { timeout: 20_000 });
+      expect(await page.$$eval('#sockets tbody tr', (rows) => rows.map((r) => [r.getAttribute('data-socket-id'), r.getAttribute('data-outcome'), r.getAttribute('data-match')])))
+        .toEqual(sample.calls.SAMPLE_SOCKETS.map((s) => [s.id, 'connected', 'yes']));
+
+      // Removed: blocked again, and the reason now names the options reconfigure() put in force.
+      await page.click(`#admin-origins button.remove[data-origin="${other}"]`);
+      await page.waitForSelector('#other-summary[data-state="done"][data-run="3"]', { timeout: 20_000 });
+      expect(await tries()).toEqual([
+        ['http', 'blocked', refusedAt('reconfigure')],
+        ['socket-other-websocket', 'refused', null],
+        ['socket-other-polling', 'refused', null],
+      ]);
+      expect(await page.$$eval('#admin-origins li', (items) => items.length)).toBe(0);
+      expect(await page.isVisible('#admin-none')).toBe(true);
     } finally {
       await context.close();
     }

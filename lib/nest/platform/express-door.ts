@@ -41,6 +41,12 @@ interface ExpressResponse extends ServerResponse {
   req: ExpressRequest;
   /** Async origin verdicts worked out by the first middleware. */
   [kKnown]?: Map<OriginMatcher, OriginVerdict>;
+  /**
+   * The state in force when the first middleware saw the request: its head is decided under
+   * it, so a reconfiguration in between never mixes two states (the verdicts above are that
+   * state's).
+   */
+  [kState]?: CorsState;
 }
 
 interface ExpressLikeAdapter {
@@ -54,6 +60,7 @@ const kRouteBefore = Symbol('nest-cross-origin.routeBefore');
 /** What the end of the router means: every layer passed the request on, Express answers. */
 const END: Served = Object.freeze({ kind: 'not-found' });
 const kKnown = Symbol('nest-cross-origin.knownVerdicts');
+const kState = Symbol('nest-cross-origin.state');
 
 function pathOf(url: string | undefined): string {
   return parseUrl({ url } as IncomingMessage)?.pathname ?? '/';
@@ -174,6 +181,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
       const state = runtime.state;
       const acrm = preflightMethod(req.method, headers);
       if (acrm === undefined) {
+        (res as ExpressResponse)[kState] = state;
         if (state.hasPredicates) return precompute(state, req as ExpressRequest, res as ExpressResponse, next);
         return next();
       }
@@ -245,7 +253,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     const req = (res as ExpressResponse).req;
     if (req === undefined || preflightMethod(req.method, req.headers) !== undefined) return;
     try {
-      const state = runtime.state;
+      const state = (res as ExpressResponse)[kState] ?? runtime.state;
       const path = appPath(req);
       const r = readCorsRequest(req.method!, path, req.headers, req);
       const d = decide([servedBy(state, req, path)], r, { timeout: state.policies.originTimeout, known: (res as ExpressResponse)[kKnown], sync: true }) as Decision;
