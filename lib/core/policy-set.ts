@@ -80,6 +80,11 @@ export interface PolicySetSettings {
    * for options {@link markFromAsync} marked, else `'forRoot'`)
    */
   readonly label?: RootLabel;
+  /**
+   * An `onDecision` is in force already (a reconfiguration keeps forRoot's when the new options
+   * give none), so `reportAllowed` alone is meaningful. (default: `false`)
+   */
+  readonly listening?: boolean;
 }
 
 /**
@@ -132,7 +137,7 @@ export class PolicySet {
     if (safe.onDecision !== undefined && typeof safe.onDecision !== 'function') {
       c.add({ where: label, option: 'onDecision', value: safe.onDecision, reason: 'invalid', detail: 'must be a function, called with each decision' });
     }
-    if (safe.reportAllowed === true && safe.onDecision === undefined) {
+    if (safe.reportAllowed === true && safe.onDecision === undefined && settings.listening !== true) {
       c.add({ where: label, option: 'reportAllowed', value: true, reason: 'incompatible', detail: 'reports allowed decisions to onDecision, which is not set: add onDecision or remove reportAllowed' });
     }
     this.originTimeout = checkOriginTimeout(safe.originTimeout, label, c);

@@ -112,6 +112,11 @@ export class CorsRuntime {
     });
   }
 
+  /** Whether an `onDecision` listener is in force. */
+  get listening(): boolean {
+    return this.onDecision !== null;
+  }
+
   /** Whether `onDecision` listens to gateway decisions of this verdict. */
   wantsEvent(refused: boolean): boolean {
     return this.onDecision !== null && (refused || this.reportAllowed);

@@ -106,7 +106,7 @@ export class CorsInstaller implements OnApplicationBootstrap {
         detail: 'must be an options object: nothing would mean every default, which allows every origin',
       }]);
     }
-    const policies = new PolicySet(options, { label: 'reconfigure' });
+    const policies = new PolicySet(options, { label: 'reconfigure', listening: this.runtime.listening });
     tagControllers(this.discovery, this.scanner, policies, null);
     const gateways = findGateways(this.discovery, this.scanner, policies);
     policies.assertValid();

@@ -103,7 +103,8 @@ export class CorsService implements OnApplicationBootstrap {
    * ```ts
    * const follower = await app.get(CorsService).follow({
    *   read: async () => JSON.parse((await redis.get('cors:options')) ?? 'null'),
-   *   watch: (changed) => { sub.on('ready', changed); void sub.subscribe('cors:options', changed); },
+   *   // Read again once subscribed (a change may land in between), and after every reconnection.
+   *   watch: (changed) => { sub.on('ready', changed); void sub.subscribe('cors:options', changed).then(changed); },
    * });
    * ```
    */
