@@ -113,7 +113,11 @@ export class CorsState {
    */
   foreignRoute(tokens: readonly RouteToken[], params: RouteParams, prefix = ''): Candidate {
     if (this.everywhere !== null) return this.everywhere;
-    if (prefix !== '') return this.onPath(resolveDotSegments(prefix + canonicalPath(tokens, params)));
+    if (prefix !== '') {
+      // A router's "/" route is its mount itself: "/legacy", not "/legacy/".
+      const own = canonicalPath(tokens, params);
+      return this.onPath(resolveDotSegments(own === '/' ? prefix : prefix + own));
+    }
     const fixed = this.routeResources(tokens);
     if (fixed !== undefined && hasPlainValues(tokens, params)) return fixed;
     return this.onPath(canonicalPath(tokens, params));
