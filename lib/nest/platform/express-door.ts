@@ -173,26 +173,31 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
 
   const first: Middleware = function nestCrossOrigin(req, res, next) {
     const headers = req.headers;
-    if (!headers.origin) return next();
-    let d: Decision | Promise<Decision>;
+    let d: Decision | Promise<Decision> | undefined;
     let r;
+    let state: CorsState | undefined;
     try {
+      // Every request: layers added since the last one must be marked before Express dispatches.
       const index = current();
-      const state = runtime.state;
-      const acrm = preflightMethod(req.method, headers);
-      if (acrm === undefined) {
-        (res as ExpressResponse)[kState] = state;
-        if (state.hasPredicates) return precompute(state, req as ExpressRequest, res as ExpressResponse, next);
-        return next();
+      if (headers.origin) {
+        state = runtime.state;
+        const acrm = preflightMethod(req.method, headers);
+        if (acrm === undefined) (res as ExpressResponse)[kState] = state;
+        else {
+          const path = appPath(req as ExpressRequest);
+          r = readCorsRequest(req.method!, path, headers, req);
+          d = decide(candidates(state, acrm, path, index.hostBound ? hostnameOf(req) : undefined), r, { timeout: state.policies.originTimeout });
+        }
       }
-      const path = appPath(req as ExpressRequest);
-      r = readCorsRequest(req.method!, path, headers, req);
-      d = decide(candidates(state, acrm, path, index.hostBound ? hostnameOf(req) : undefined), r, { timeout: state.policies.originTimeout });
     } catch (error) {
       runtime.failed(error);
-      return next();
+      d = undefined;
+      state = undefined;
     }
-    settle(runtime, d, r, res, writePreflight, next);
+    // Outside the try: a throw downstream must never hand the request on twice.
+    if (d !== undefined) return settle(runtime, d, r!, res, writePreflight, next);
+    if (state?.hasPredicates) return precompute(state, req as ExpressRequest, res as ExpressResponse, next);
+    next();
   };
 
   /**
@@ -200,18 +205,21 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
    * reach, so the decision at the head (which cannot wait) finds them known.
    */
   const precompute = (state: CorsState, req: ExpressRequest, res: ExpressResponse, next: Next): void => {
-    const path = appPath(req);
     const known = new Map<OriginMatcher, OriginVerdict>();
     const pending: Promise<unknown>[] = [];
-    const origin = req.headers.origin!;
-    for (const c of candidates(state, req.method!, path, hostnameOf(req))) {
-      const matcher = c.policy?.origins;
-      if (!matcher || matcher.predicates.length === 0 || known.has(matcher)) continue;
-      const verdict = checkOrigin(matcher, origin, req, state.policies.originTimeout);
-      if (verdict instanceof Promise) pending.push(verdict.then((v) => known.set(matcher, v)));
-      else known.set(matcher, verdict);
+    try {
+      const origin = req.headers.origin!;
+      for (const c of candidates(state, req.method!, appPath(req), hostnameOf(req))) {
+        const matcher = c.policy?.origins;
+        if (!matcher || matcher.predicates.length === 0 || known.has(matcher)) continue;
+        const verdict = checkOrigin(matcher, origin, req, state.policies.originTimeout);
+        if (verdict instanceof Promise) pending.push(verdict.then((v) => known.set(matcher, v)));
+        else known.set(matcher, verdict);
+      }
+      res[kKnown] = known;
+    } catch (error) {
+      runtime.failed(error);
     }
-    res[kKnown] = known;
     if (pending.length === 0) return next();
     Promise.all(pending).then(() => next(), (error: unknown) => {
       runtime.failed(error);
