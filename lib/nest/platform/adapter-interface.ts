@@ -97,14 +97,16 @@ const kVersions = Symbol('nest-cross-origin.versions');
  * preflight says nothing. An enumerable symbol property, so it survives Nest's
  * `Object.assign` copy of a handler. `neutral` stands for VERSION_NEUTRAL in a list.
  */
-export function markVersionFilters(adapter: Adapter, neutral: string): void {
+export function markVersionFilters(adapter: Adapter, neutral: string, onType?: (type: unknown) => void): void {
   required(adapter, ['applyVersionFilter']);
   const original = adapter.applyVersionFilter as AnyFn;
   adapter.applyVersionFilter = function versionFilterSeenByCors(this: unknown, handler: unknown, version: unknown, options: { type?: unknown } | undefined, ...rest: unknown[]) {
+    onType?.(options?.type);
     const filtered = original.call(this, handler, version, options, ...rest);
     // URI versions have paths of their own; VERSION_NEUTRAL alone serves every request.
     if (typeof filtered === 'function' && options?.type !== VersioningType.URI && version !== VERSION_NEUTRAL) {
-      const list = Array.isArray(version) ? version : [version];
+      // A custom extractor names versions, never "none": VERSION_NEUTRAL in its list serves nothing more.
+      const list = (Array.isArray(version) ? version : [version]).filter((v) => v !== VERSION_NEUTRAL || options?.type !== VersioningType.CUSTOM);
       (filtered as unknown as Record<symbol, readonly string[]>)[kVersions] = Object.freeze(
         list.map((v) => (v === VERSION_NEUTRAL ? neutral : String(v))));
     }

@@ -3,6 +3,7 @@
 // every route as Fastify reported it through `onRoute`), ahead of Nest middleware, guards and
 // handlers. Two more points cover what that hook cannot see: Nest's 404 for a route it then
 // declines (an empty parameter), and the 400/414 Fastify's router answers itself.
+import { VersioningType } from '@nestjs/common';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { decide, preflightMethod, readCorsRequest, targetPath, type Candidate, type CorsRequest, type Decision } from '../../core/index.js';
 import type { CorsRuntime } from '../cors-runtime.js';
@@ -83,6 +84,25 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
     useSemicolonDelimiter: options.useSemicolonDelimiter,
   }, emptyParams404);
   const byHandler = new WeakMap<Function, FastifyEntry>();
+  const folding = {
+    semicolon: !!options.useSemicolonDelimiter,
+    duplicateSlashes: !!(config.routerOptions?.ignoreDuplicateSlashes ?? config.ignoreDuplicateSlashes),
+    trailingSlash: !!options.ignoreTrailingSlash,
+  };
+  /**
+   * The path of a request no route serves, as Fastify's router read it (its delimiter and
+   * slash rules applied; letter case kept): what Nest's 404 is decided on.
+   */
+  const routerPath = (url: string): string => {
+    let path = targetPath(url);
+    if (folding.semicolon) {
+      const at = path.indexOf(';');
+      if (at !== -1) path = path.slice(0, at);
+    }
+    if (folding.duplicateSlashes && path.includes('//')) path = path.replace(/\/\/+/g, '/');
+    if (folding.trailingSlash && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+    return path;
+  };
   const hostnameOf = (request: FastifyRequestLike) => adapter.getRequestHostname?.(request) ?? request.headers.host;
   let registering: FastifyEntry | undefined;
 
@@ -92,12 +112,14 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
   const candidates = (state: CorsState, method: string, url: string, host: string | undefined, hostname: () => string | undefined): Candidate[] => {
     // The asterisk form names no path: Fastify's router answers it 404.
     const found = targetPath(url).charCodeAt(0) === 47 /* / */ ? preflights.find(method, url, host, hostname) : null;
-    return found === null ? [state.onRequestPath(targetPath(url))] : found.map((r) => candidateOf(state, r.entry, r.params));
+    return found === null ? [state.onRequestPath(routerPath(url))] : found.map((r) => candidateOf(state, r.entry, r.params));
   };
   runtime.finder = (state, method, path, hostname) => candidates(state, method, path, hostname, () => hostname);
   runtime.serves = (method, path, hostname) => preflights.find(method, path, hostname, () => hostname) !== null;
 
-  markVersionFilters(adapter as never, NEUTRAL_VERSION);
+  markVersionFilters(adapter as never, NEUTRAL_VERSION, (type) => {
+    preflights.neutralReachable = type !== VersioningType.CUSTOM;
+  });
   interceptNestRoutes(adapter as never, (route, add) => {
     const tag = tags.of(route.handler);
     if (tag === undefined) return add();
@@ -141,7 +163,7 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
         if (entry !== undefined && 'ref' in entry) raw[kDecided] = true;
         const path = targetPath(raw.url!);
         r = readCorsRequest(raw.method!, path, request.headers, request);
-        d = decide([entry === undefined ? state.onRequestPath(path) : candidateOf(state, entry, request.params)], r, { timeout: state.policies.originTimeout });
+        d = decide([entry === undefined ? state.onRequestPath(routerPath(raw.url!)) : candidateOf(state, entry, request.params)], r, { timeout: state.policies.originTimeout });
       }
     } catch (error) {
       runtime.failed(error);
@@ -164,7 +186,7 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
       const state = runtime.state;
       const path = targetPath(raw.url!);
       r = readCorsRequest(raw.method!, path, request.headers, request);
-      d = decide([state.onRequestPath(path)], r, { timeout: state.policies.originTimeout });
+      d = decide([state.onRequestPath(routerPath(raw.url!))], r, { timeout: state.policies.originTimeout });
     } catch (error) {
       runtime.failed(error);
       return proceed();
@@ -180,7 +202,7 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
     const state = runtime.state;
     const path = targetPath(raw.url ?? '/');
     const r = readCorsRequest(raw.method ?? 'GET', path, raw.headers, request);
-    const d = decide([state.onRequestPath(path)], r, { timeout: state.policies.originTimeout, sync: true }) as Decision;
+    const d = decide([state.onRequestPath(routerPath(raw.url ?? '/'))], r, { timeout: state.policies.originTimeout, sync: true }) as Decision;
     deferToHead(response as ServerResponse, d.headers, d.vary);
     if (runtime.reporting) runtime.report(d, r);
   });

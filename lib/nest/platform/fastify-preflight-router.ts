@@ -75,6 +75,11 @@ export class FastifyPreflightRouter {
   private hostBound = false;
   /** Every version a route names; empty when no route is versioned. */
   private readonly versions = new Set<unknown>();
+  /**
+   * Whether a request can name no version (header and media-type versioning read "none" as
+   * VERSION_NEUTRAL); a custom extractor names versions only.
+   */
+  neutralReachable = true;
 
   constructor(options: RouterOptions, private readonly emptyParams404: boolean) {
     this.router = FindMyWay({
@@ -111,7 +116,7 @@ export class FastifyPreflightRouter {
    */
   find(method: string, url: string, host: string | undefined, hostname: () => string | undefined): FoundRoute[] | null {
     let routes: FoundRoute[] = [];
-    const asked = this.versions.size === 0 ? [undefined] : [undefined, ...this.versions, OTHER_VERSION];
+    const asked = this.versions.size === 0 ? [undefined] : [undefined, ...[...this.versions].filter((v) => this.neutralReachable || typeof v !== 'symbol'), OTHER_VERSION];
     for (const version of asked) {
       const constraints: Record<string, unknown> = {};
       if (host !== undefined) constraints.host = host;
