@@ -131,9 +131,9 @@ function commonNames(lists: readonly string[]): string {
  */
 export function intersectPreflights(outcomes: readonly PreflightOutcome[]): PreflightOutcome {
   if (outcomes.length === 1) return outcomes[0];
-  const refused = outcomes.find((o) => o.refusal !== null && o.refusal.kind === 'origin')
-    ?? outcomes.find((o) => o.refusal !== null);
-  if (refused) return refused;
+  const at = refusingOutcome(outcomes);
+  // An origin some candidate refuses gets nothing at all.
+  if (at !== -1 && outcomes[at].headers.length === 0) return outcomes[at];
   const headers: HeaderPair[] = [];
   const all = (name: string): string[] | null => {
     const values = outcomes.map((o) => valueOf(o.headers, name));
@@ -145,6 +145,9 @@ export function intersectPreflights(outcomes: readonly PreflightOutcome[]): Pref
   if (acac) headers.push([ACAC, 'true']);
   const pna = all(ACAPN);
   if (pna) headers.push([ACAPN, pna.every((v) => v === 'true') ? 'true' : 'false']);
+  // A method or header some candidate refuses fails the preflight: what every candidate
+  // grants the origin still holds, but no ACAM, ACAH or ACMA.
+  if (at !== -1) return { headers, refusal: outcomes[at].refusal };
   const acah = all(ACAH);
   if (acah) headers.push([ACAH, acah[0]]);
   const acam = all(ACAM);
@@ -158,6 +161,15 @@ export function intersectPreflights(outcomes: readonly PreflightOutcome[]): Pref
     headers.push([ACMA, String(smallest)]);
   }
   return { headers, refusal: null };
+}
+
+/**
+ * The index of the outcome whose refusal a combined answer reports: an origin refusal first
+ * (it leaves no header at all), else the first refusal; -1 for none.
+ */
+export function refusingOutcome(outcomes: readonly PreflightOutcome[]): number {
+  const origin = outcomes.findIndex((o) => o.refusal !== null && o.headers.length === 0);
+  return origin !== -1 ? origin : outcomes.findIndex((o) => o.refusal !== null);
 }
 
 /** Seconds browsers cache a preflight that has no `Access-Control-Max-Age` (Fetch standard). */

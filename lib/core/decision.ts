@@ -4,7 +4,7 @@
 // candidates in and write the result out.
 import type { CorsPolicy, HeaderPair } from './compile.js';
 import {
-  actualResponseHeaders, intersectPreflights, NO_HEADERS, preflightResponse, preflightVary,
+  actualResponseHeaders, intersectPreflights, NO_HEADERS, preflightResponse, preflightVary, refusingOutcome,
   type PreflightOutcome, type Refusal,
 } from './decide.js';
 import { ACRH, ACRM, ACRPN } from './headers.js';
@@ -181,8 +181,8 @@ function preflight(candidates: readonly Candidate[], r: CorsRequest, outcomes: r
   let vary: string | null = null;
   for (const c of candidates) vary = longer(vary, preflightVary(c.policy!, r.acrpn));
   const refused = outcome.refusal !== null;
-  // A refusal is one candidate's own outcome: name the candidate that refused.
-  const by = refused ? Math.max(0, outcomes.indexOf(outcome)) : 0;
+  // Name the candidate that refused.
+  const by = refused ? Math.max(0, refusingOutcome(outcomes)) : 0;
   return { kind: 'preflight', answer, headers: outcome.headers, vary, verdict: refused ? 'refused' : 'allowed', refusal: outcome.refusal, candidates, by };
 }
 

@@ -68,6 +68,17 @@ function pathOf(url: string | undefined): string {
 
 /** The path the app's router reads: the request target's, or the rewritten one. */
 function appPath(req: ExpressRequest): string {
+  const path = mountedPath(req);
+  // Express's router puts back a mount's path with a "/" before a fragment ("/x#f" becomes
+  // "/x/#f" after a middleware mounted on "/x"): the request's own path has no such slash.
+  if (path.length > 1 && path.endsWith('/') && req.url?.includes('/#')) {
+    const received = pathOf(req.originalUrl);
+    if (path === `${received}/`) return received;
+  }
+  return path;
+}
+
+function mountedPath(req: ExpressRequest): string {
   const url = parseUrl(req)?.pathname ?? '/';
   const base = req.baseUrl;
   if (!base) return url;

@@ -97,8 +97,9 @@ export class Checker {
   private fail(kind: string, request: RawRequest, lines: string[], into = this.mismatches): void {
     // README "Known limits": under Express's strict routing, a target with a fragment (which
     // browsers never send) reaches another route after a mounted middleware, through a quirk
-    // of Express's router; its preflight was answered for the path as received.
-    if (into === this.mismatches && kind.includes(FRAGMENT_QUIRK) && kind.startsWith('preflight')) {
+    // of Express's router; its preflight, and a middleware's response, were decided for the
+    // route of the path as received.
+    if (into === this.mismatches && kind.includes(FRAGMENT_QUIRK)) {
       kind = `documented limit: ${kind}`;
       into = this.notes;
     }
