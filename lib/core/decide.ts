@@ -145,11 +145,16 @@ export function intersectPreflights(outcomes: readonly PreflightOutcome[]): Pref
   if (acac) headers.push([ACAC, 'true']);
   const pna = all(ACAPN);
   if (pna) headers.push([ACAPN, pna.every((v) => v === 'true') ? 'true' : 'false']);
-  // A method or header some candidate refuses fails the preflight: what every candidate
-  // grants the origin still holds, but no ACAM, ACAH or ACMA.
-  if (at !== -1) return { headers, refusal: outcomes[at].refusal };
+  // A method some candidate refuses fails the preflight as one policy's would: what every
+  // candidate grants the origin still holds, but no ACAM, ACAH or ACMA.
+  const method = outcomes.find((o) => o.refusal?.kind === 'method');
+  if (method) return { headers, refusal: method.refusal };
+  // A refused header fails it too; as with one policy, the answer still lists what is allowed.
   const acah = all(ACAH);
-  if (acah) headers.push([ACAH, acah[0]]);
+  if (acah) {
+    const common = commonNames(acah);
+    if (common) headers.push([ACAH, common]);
+  }
   const acam = all(ACAM);
   if (acam) {
     const common = commonNames(acam);
@@ -160,7 +165,7 @@ export function intersectPreflights(outcomes: readonly PreflightOutcome[]): Pref
   if (ages.some((a) => a !== undefined) && !(smallest === BROWSER_DEFAULT_MAX_AGE && ages.includes(undefined))) {
     headers.push([ACMA, String(smallest)]);
   }
-  return { headers, refusal: null };
+  return { headers, refusal: at === -1 ? null : outcomes[at].refusal };
 }
 
 /**

@@ -50,6 +50,20 @@ describe('intersectPreflights (SPEC §3 rule 7)', () => {
     expect(refusal).toEqual({ kind: 'header', header: 'x-a' });
   });
 
+  it('a refused header leaves, as one policy would, ACAM and the headers every version admits', () => {
+    const { headers, refusal } = combined([{ allowHeaders: ['x-a', 'x-b'] }, { allowHeaders: ['x-b'] }], 'PUT', 'x-a, X-B');
+    expect(refusal).toEqual({ kind: 'header', header: 'x-a' });
+    expect(headers['access-control-allow-headers']).toBe('X-B');
+    expect(headers['access-control-allow-methods']).toBe('GET, HEAD, POST, OPTIONS, PUT, PATCH, DELETE');
+    expect(headers['access-control-allow-origin']).toBe(ORIGIN);
+  });
+
+  it('a method one version refuses leaves only the origin answer, even with a header refused too', () => {
+    const { headers, refusal } = combined([{ allowHeaders: ['x-b'] }, { methods: ['GET'] }], 'PUT', 'x-a');
+    expect(refusal).toEqual({ kind: 'method', method: 'PUT' });
+    expect(headers).toEqual({ 'access-control-allow-origin': ORIGIN });
+  });
+
   it("a version with methods '*' narrows nothing: ACAM lists the others' common methods", () => {
     const { headers, refusal } = combined([{ methods: '*' }, { methods: ['GET', 'PUT'] }, { methods: ['PUT', 'PATCH', 'GET'] }]);
     expect(refusal).toBeNull();
