@@ -134,6 +134,11 @@ export class CorsState {
     return this.onPath(normalizeRequestPath(rawPath));
   }
 
+  /** The `resources` candidate of a path the serving handler already decoded and normalised. */
+  onServedPath(path: string): Candidate {
+    return path.charCodeAt(0) === 47 /* / */ ? this.onPath(path) : NONE;
+  }
+
   /** The candidate of an already canonical path. */
   private onPath(path: string): Candidate {
     if (this.everywhere !== null) return this.everywhere;

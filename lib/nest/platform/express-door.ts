@@ -17,7 +17,7 @@ import { escapeForLog } from '../explain.js';
 import { type RouteTags } from '../nest-internals.js';
 import { interceptNestRoutes, interceptNotFound, markNestMiddleware, markVersionFilters, versionsOf } from './adapter-interface.js';
 import { NEUTRAL_VERSION, type CorsState, type RouteRef, type RouteTag } from '../route-state.js';
-import { checkExpressInternals, keepLast, markDispatch, routerStack, type ExpressApp, type ExpressLayer } from './express-internals.js';
+import { checkExpressInternals, keepLast, markDispatch, routerStack, staticFilePath, type ExpressApp, type ExpressLayer } from './express-internals.js';
 import { ExpressRouterIndex, classify, type Found, type LayerKinds, type Served } from './express-router-index.js';
 import { endPreflight, overrideWriteHead, setNow, writeAtHead } from './node-response.js';
 import { settle } from './request-flow.js';
@@ -254,7 +254,14 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
           const mount = s.kind === 'root' ? '' : s.prefix;
           if (mount !== null) return state.foreignRoute(tokens, req.params as never, mount + (req.baseUrl ?? '').slice(mount.length));
         }
-        return s.kind === 'mount' ? state.onRequestPath(mountPath(s.prefix, path, s.prefix?.length ?? 0)) : state.onRequestPath(path);
+        const mounted = s.kind === 'mount' ? mountPath(s.prefix, path, s.prefix?.length ?? 0) : path;
+        if (s.staticFiles) {
+          // The file serve-static read, after the mount's own spelling.
+          const prefix = s.kind === 'mount' ? s.prefix : '';
+          const file = prefix === null ? null : staticFilePath(mounted.slice(prefix.length) || '/');
+          if (file !== null) return state.onServedPath(file === '/' && prefix ? prefix : prefix + file);
+        }
+        return state.onRequestPath(mounted);
       }
       case 'not-found': return state.onRequestPath(path);
       default: {

@@ -3,6 +3,7 @@
 // `checkExpressInternals()` checks them when the app starts, so a release that changes one
 // fails start-up with a message naming it instead of quietly sending the wrong CORS headers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { posix } from 'node:path';
 import { CorsInternalsError } from '../nest-internals.js';
 
 export const SUPPORTED_EXPRESS = 'express 5 (router 2.x)';
@@ -88,6 +89,19 @@ export function isErrorHandler(handle: Function): boolean {
 /** serve-static's middleware (`express.static`, `useStaticAssets`, `ServeStaticModule`) names itself so. */
 export function isStaticFiles(handle: Function): boolean {
   return handle.name === 'serveStatic';
+}
+
+/**
+ * The path of the file serve-static served for a request path after its mount (send 1.x reads
+ * it so): percent-decoded, then normalised as a file path, which drops a trailing `/.` that
+ * RFC 3986 would keep as `/`. `null` when it does not decode (send then passes the request on).
+ */
+export function staticFilePath(rest: string): string | null {
+  try {
+    return posix.normalize(decodeURIComponent(rest));
+  } catch {
+    return null;
+  }
 }
 
 const kOriginal = Symbol('nest-cross-origin.originalHandle');

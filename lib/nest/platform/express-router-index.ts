@@ -21,9 +21,9 @@ export type Served =
    * A handler mounted on a path (`app.use('/x', fn)`, a router, a sub-app): `resources` on its
    * spelling and the rest (a router's own routes: their spelling after it).
    */
-  | { readonly kind: 'mount'; readonly prefix: string | null; readonly router: boolean }
+  | { readonly kind: 'mount'; readonly prefix: string | null; readonly router: boolean; readonly staticFiles?: true }
   /** A function mounted at the root (static files, `app.use(fn)`, a router): `resources` on the request path (a router's own routes: their spelling). */
-  | { readonly kind: 'root'; readonly router: boolean }
+  | { readonly kind: 'root'; readonly router: boolean; readonly staticFiles?: true }
   /** Nest middleware or body parsers, which pass requests on: the route they were going to decides. */
   | { readonly kind: 'middleware' }
   /** Nest's own 404: `resources` on the request path. */
@@ -84,11 +84,14 @@ function classifyNow(layer: ExpressLayer, kinds: LayerKinds): Served | null {
   const inner = mountedStack(handle);
   if (inner !== null && inner.some((l) => l.route?.stack.some((h) => kinds.isNotFound(h.handle)))) return { kind: 'not-found' };
   const router = inner !== null;
+  if (isStaticFiles(handle)) return layer.slash ? { kind: 'root', router, staticFiles: true } : { kind: 'mount', prefix: mountSpelling(layer.rawPath), router, staticFiles: true };
   if (layer.slash) return { kind: 'root', router };
-  const raw = layer.rawPath;
-  // A static mount path is its own spelling; one with parameters has none to read.
-  const prefix = typeof raw === 'string' && !/[:*{(\\]/.test(raw) ? raw.replace(/\/+$/, '') : null;
-  return { kind: 'mount', prefix, router };
+  return { kind: 'mount', prefix: mountSpelling(layer.rawPath), router };
+}
+
+/** A mount path without parameters is its own spelling; one with parameters has none to read. */
+function mountSpelling(raw: unknown): string | null {
+  return typeof raw === 'string' && !/[:*{(\\]/.test(raw) ? raw.replace(/\/+$/, '') : null;
 }
 
 interface Entry {
