@@ -1,6 +1,6 @@
 // The headers one policy gives a response (actual or preflight), and the intersection of several preflight answers.
 import type { CorsPolicy, HeaderPair } from './compile.js';
-import { ACAC, ACAH, ACAM, ACAO, ACAPN, ACMA, checkRequestHeaders } from './headers.js';
+import { ACAC, ACAH, ACAM, ACAO, ACAPN, ACEH, ACMA, checkRequestHeaders } from './headers.js';
 import type { OriginRefusal, OriginVerdict } from './origin-decision.js';
 import { isTokenRange } from './tokens.js';
 
@@ -166,6 +166,36 @@ export function intersectPreflights(outcomes: readonly PreflightOutcome[]): Pref
     headers.push([ACMA, String(smallest)]);
   }
   return { headers, refusal: at === -1 ? null : outcomes[at].refusal };
+}
+
+/**
+ * One actual answer for several candidates: the response was written before any handler ran
+ * (a middleware or body parser answering by itself) and the platform can only say which
+ * handlers the request was going to. As for a preflight, only what every candidate grants:
+ * ACAO when all send one (`*` only when all do), credentials when all give them, the exposed
+ * headers all expose.
+ */
+export function intersectActuals(lists: readonly (readonly HeaderPair[])[]): readonly HeaderPair[] {
+  if (lists.length === 1) return lists[0];
+  const all = (name: string): string[] | null => {
+    const values = lists.map((l) => valueOf(l, name));
+    return values.every((v) => v !== undefined) ? (values as string[]) : null;
+  };
+  const acao = all(ACAO);
+  if (acao === null) return NO_HEADERS;
+  const named = acao.filter((v) => v !== '*');
+  // Without an Origin, candidates may name different static origins: none is everyone's.
+  if (named.some((v) => v !== named[0])) return NO_HEADERS;
+  const headers: HeaderPair[] = [[ACAO, named[0] ?? '*']];
+  if (all(ACAC)) headers.push([ACAC, 'true']);
+  const aceh = all(ACEH);
+  if (aceh) {
+    const common = commonNames(aceh);
+    if (common) headers.push([ACEH, common]);
+  }
+  const pna = all(ACAPN);
+  if (pna) headers.push([ACAPN, pna.every((v) => v === 'true') ? 'true' : 'false']);
+  return headers;
 }
 
 /**

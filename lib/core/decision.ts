@@ -4,7 +4,7 @@
 // candidates in and write the result out.
 import type { CorsPolicy, HeaderPair } from './compile.js';
 import {
-  actualResponseHeaders, intersectPreflights, NO_HEADERS, preflightResponse, preflightVary, refusingOutcome,
+  actualResponseHeaders, intersectActuals, intersectPreflights, NO_HEADERS, preflightResponse, preflightVary, refusingOutcome,
   type PreflightOutcome, type Refusal,
 } from './decide.js';
 import { ACRH, ACRM, ACRPN } from './headers.js';
@@ -81,7 +81,10 @@ export interface Decision {
   /** `none`: no Origin, so not a CORS request (the response may still carry ACAO: `alwaysSend`). */
   readonly verdict: 'allowed' | 'refused' | 'none';
   readonly refusal: Refusal | null;
-  /** The handlers decided for: one for an actual request, every possible one for a preflight. */
+  /**
+   * The handlers decided for: the one that served an actual request; every one a preflight's
+   * actual request, or a response written before any handler ran, may reach.
+   */
   readonly candidates: readonly Candidate[];
   /** The index of the candidate whose policy refused (or the first): explanations quote it. */
   readonly by: number;
@@ -129,7 +132,8 @@ function originVerdict(policy: CorsPolicy, origin: string, r: CorsRequest, o: De
  */
 export function decide(candidates: readonly Candidate[], r: CorsRequest, o: DecideOptions): Decision | Promise<Decision> {
   if (r.acrm !== undefined) return decidePreflight(candidates.length > 0 ? candidates : NO_CANDIDATE, r.acrm, r, o);
-  const only = candidates.length > 0 ? candidates.slice(0, 1) : NO_CANDIDATE;
+  if (candidates.length > 1) return decideActualOfSeveral(candidates, r, o);
+  const only = candidates.length > 0 ? candidates : NO_CANDIDATE;
   const policy = only[0].policy;
   if (policy === null) {
     if (!r.origin) return NOTHING;
@@ -149,6 +153,38 @@ function actual(policy: CorsPolicy, candidates: readonly Candidate[], vary: stri
   const headers = actualResponseHeaders(policy, r.origin, verdict, r.acrpn);
   const refused = verdict !== true;
   return { kind: 'actual', answer: false, headers, vary, verdict: refused ? 'refused' : 'allowed', refusal: refused ? verdict : null, candidates, by: 0 };
+}
+
+/**
+ * An actual response written before any handler ran, on a request several handlers may serve
+ * (README "How the policy is chosen"): only what every candidate grants, as for a preflight.
+ */
+function decideActualOfSeveral(candidates: readonly Candidate[], r: CorsRequest, o: DecideOptions): Decision | Promise<Decision> {
+  const off = candidates.findIndex((c) => c.policy === null);
+  if (off !== -1) {
+    if (!r.origin) return { ...NOTHING, candidates, by: off };
+    return { ...NOTHING, verdict: 'refused', refusal: { kind: 'no-cors' }, candidates, by: off };
+  }
+  const policies = candidates.map((c) => c.policy!);
+  const vary = policies.some((p) => p.varyOrigin) ? 'Origin' : null;
+  const origin = r.origin;
+  if (!origin) {
+    const headers = intersectActuals(policies.map((p) => actualResponseHeaders(p, undefined, false, undefined)));
+    return { kind: 'actual', answer: false, headers, vary, verdict: 'none', refusal: null, candidates, by: 0 };
+  }
+  let pending = false;
+  const verdicts = policies.map((p) => {
+    const v = originVerdict(p, origin, r, o);
+    if (v instanceof Promise) pending = true;
+    return v;
+  });
+  const finish = (list: readonly OriginVerdict[]): Decision => {
+    const by = list.findIndex((v) => v !== true);
+    if (by !== -1) return { kind: 'actual', answer: false, headers: NO_HEADERS, vary, verdict: 'refused', refusal: list[by] as Refusal, candidates, by };
+    const headers = intersectActuals(policies.map((p) => actualResponseHeaders(p, origin, true, r.acrpn)));
+    return { kind: 'actual', answer: false, headers, vary, verdict: 'allowed', refusal: null, candidates, by: 0 };
+  };
+  return pending ? Promise.all(verdicts).then(finish) : finish(verdicts as OriginVerdict[]);
 }
 
 function decidePreflight(candidates: readonly Candidate[], acrm: string, r: CorsRequest, o: DecideOptions): Decision | Promise<Decision> {

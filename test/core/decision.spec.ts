@@ -30,9 +30,34 @@ describe('decide: actual requests', () => {
     expect([d.kind, d.answer]).toEqual(['actual', false]);
   });
 
-  it('only the first candidate decides an actual request (the one that served)', () => {
-    const d = sync(decide([cand({ origins: A }), cand({ origins: B })], actual(A), { timeout: 1000 }));
-    expect(headersOf(d)['access-control-allow-origin']).toBe(A);
+  it('several candidates (a response written before any handler ran): only what all grant', () => {
+    const both = cand({ origins: [A, B], supportsCredentials: true, exposeHeaders: ['x-a', 'x-b'] });
+    const narrow = cand({ origins: [A, B], exposeHeaders: ['X-B', 'x-c'] }, 'C.v2');
+    const d = sync(decide([both, narrow], actual(A), { timeout: 1000 }));
+    expect(headersOf(d)).toEqual({ 'access-control-allow-origin': A, 'access-control-expose-headers': 'x-b' });
+    expect([d.verdict, d.vary, d.candidates.length]).toEqual(['allowed', 'Origin', 2]);
+  });
+
+  it('several candidates: an origin one refuses is refused, naming that one', () => {
+    const d = sync(decide([cand({ origins: [A, B] }), cand({ origins: B }, 'C.v2')], actual(A), { timeout: 1000 }));
+    expect([d.headers.length, d.verdict, d.refusal?.kind, d.by, d.vary]).toEqual([0, 'refused', 'origin', 1, 'Origin']);
+  });
+
+  it('several candidates: one without CORS means no CORS headers', () => {
+    const d = sync(decide([cand({ origins: A }), cand(null, 'static')], actual(A), { timeout: 1000 }));
+    expect([d.headers.length, d.refusal?.kind, d.by, d.vary]).toEqual([0, 'no-cors', 1, null]);
+  });
+
+  it('several candidates without an Origin: alwaysSend only for the origin all send', () => {
+    const same = sync(decide([cand({ origins: A }), cand({ origins: A, supportsCredentials: true })], actual(), { timeout: 1000 }));
+    expect(headersOf(same)).toEqual({ 'access-control-allow-origin': A });
+    const differ = sync(decide([cand({ origins: A }), cand({ origins: B })], actual(), { timeout: 1000 }));
+    expect(differ.headers).toEqual([]);
+  });
+
+  it('several candidates with an async predicate: a promise, the same intersection', async () => {
+    const d = await decide([cand({ origins: [async (o: string) => o === A] }), cand({ origins: A })], actual(A), { timeout: 1000 });
+    expect([headersOf(d)['access-control-allow-origin'], d.verdict]).toEqual([A, 'allowed']);
   });
 
   it('a verdict worked out in advance is used instead of asking the predicates again', () => {

@@ -32,21 +32,29 @@ interface ExpressRequest extends IncomingMessage {
   params?: Record<string, unknown>;
   /** The route Express last dispatched to, its own or a router's (Express sets it). */
   route?: { readonly path?: unknown };
-  /** The handler Express last dispatched the request to (set by mark 2). */
-  [kServed]?: Served;
-  /** `req.route` when a router was dispatched to: a later one is a route of that router. */
-  [kRouteBefore]?: unknown;
 }
 interface ExpressResponse extends ServerResponse {
   req: ExpressRequest;
-  /** Async origin verdicts worked out by the first middleware. */
-  [kKnown]?: Map<OriginMatcher, OriginVerdict>;
+}
+
+/**
+ * What the library learns of one request on its way through the app's router. Kept in a
+ * WeakMap, not on the request: a property added to Express's request objects costs V8 a new
+ * hidden class on every request (they change prototype), several times a decision's work.
+ */
+interface Trail {
   /**
    * The state in force when the first middleware saw the request: its head is decided under
-   * it, so a reconfiguration in between never mixes two states (the verdicts above are that
+   * it, so a reconfiguration in between never mixes two states (the verdicts below are that
    * state's).
    */
-  [kState]?: CorsState;
+  readonly state: CorsState;
+  /** The handler Express last dispatched the request to (set by mark 2). */
+  served: Served | undefined;
+  /** `req.route` when a router was dispatched to: a later one is a route of that router. */
+  routeBefore: unknown;
+  /** Async origin verdicts worked out by the first middleware. */
+  known: Map<OriginMatcher, OriginVerdict> | undefined;
 }
 
 interface ExpressLikeAdapter {
@@ -55,12 +63,8 @@ interface ExpressLikeAdapter {
   getRequestHostname?(request: unknown): string | undefined;
 }
 
-const kServed = Symbol('nest-cross-origin.served');
-const kRouteBefore = Symbol('nest-cross-origin.routeBefore');
 /** What the end of the router means: every layer passed the request on, Express answers. */
 const END: Served = Object.freeze({ kind: 'not-found' });
-const kKnown = Symbol('nest-cross-origin.knownVerdicts');
-const kState = Symbol('nest-cross-origin.state');
 
 function pathOf(url: string | undefined): string {
   return parseUrl({ url } as IncomingMessage)?.pathname ?? '/';
@@ -136,6 +140,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     tokensOf: expressRouteTokens,
   };
 
+  const trails = new WeakMap<IncomingMessage, Trail>();
   let index = new ExpressRouterIndex([], kinds);
   let seen = 0;
   /** The router index, built again when the stack grew; new layers get their dispatch mark. */
@@ -154,10 +159,17 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
       if ((served.kind === 'root' || served.kind === 'mount') && served.router) {
         // A router: a route of its own that Express dispatches to after this sets req.route.
         markDispatch(layer, (req) => {
-          (req as ExpressRequest)[kServed] = served;
-          (req as ExpressRequest)[kRouteBefore] = (req as ExpressRequest).route;
+          const trail = trails.get(req);
+          if (trail === undefined) return;
+          trail.served = served;
+          trail.routeBefore = (req as ExpressRequest).route;
         });
-      } else markDispatch(layer, (req) => { (req as ExpressRequest)[kServed] = served; });
+      } else {
+        markDispatch(layer, (req) => {
+          const trail = trails.get(req);
+          if (trail !== undefined) trail.served = served;
+        });
+      }
     });
     index = new ExpressRouterIndex(stack, kinds);
     return index;
@@ -187,27 +199,26 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     let d: Decision | Promise<Decision> | undefined;
     let r;
     let state: CorsState | undefined;
+    let trail: Trail | undefined;
     try {
       // Every request: layers added since the last one must be marked before Express dispatches.
       const index = current();
-      if (headers.origin) {
-        state = runtime.state;
-        const acrm = preflightMethod(req.method, headers);
-        if (acrm === undefined) (res as ExpressResponse)[kState] = state;
-        else {
-          const path = appPath(req as ExpressRequest);
-          r = readCorsRequest(req.method!, path, headers, req);
-          d = decide(candidates(state, acrm, path, index.hostBound ? hostnameOf(req) : undefined), r, { timeout: state.policies.originTimeout });
-        }
+      state = runtime.state;
+      const acrm = preflightMethod(req.method, headers);
+      if (acrm === undefined) trails.set(req, (trail = { state, served: undefined, routeBefore: undefined, known: undefined }));
+      else {
+        const path = appPath(req as ExpressRequest);
+        r = readCorsRequest(req.method!, path, headers, req);
+        d = decide(candidates(state, acrm, path, index.hostBound ? hostnameOf(req) : undefined), r, { timeout: state.policies.originTimeout });
       }
     } catch (error) {
       runtime.failed(error);
       d = undefined;
-      state = undefined;
+      trail = undefined;
     }
     // Outside the try: a throw downstream must never hand the request on twice.
     if (d !== undefined) return settle(runtime, d, r!, res, writePreflight, next);
-    if (state?.hasPredicates) return precompute(state, req as ExpressRequest, res as ExpressResponse, next);
+    if (trail !== undefined && trail.state.hasPredicates && headers.origin) return precompute(trail, req as ExpressRequest, next);
     next();
   };
 
@@ -215,7 +226,8 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
    * Works out, before the request goes on, the async origin verdicts of every handler it may
    * reach, so the decision at the head (which cannot wait) finds them known.
    */
-  const precompute = (state: CorsState, req: ExpressRequest, res: ExpressResponse, next: Next): void => {
+  const precompute = (trail: Trail, req: ExpressRequest, next: Next): void => {
+    const state = trail.state;
     const known = new Map<OriginMatcher, OriginVerdict>();
     const pending: Promise<unknown>[] = [];
     try {
@@ -227,7 +239,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
         if (verdict instanceof Promise) pending.push(verdict.then((v) => known.set(matcher, v)));
         else known.set(matcher, verdict);
       }
-      res[kKnown] = known;
+      trail.known = known;
     } catch (error) {
       runtime.failed(error);
     }
@@ -238,9 +250,12 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     });
   };
 
-  /** The handler whose policy an actual response gets: the one Express dispatched it to. */
-  const servedBy = (state: CorsState, req: ExpressRequest, path: string): Candidate => {
-    const s = req[kServed];
+  /**
+   * The handler whose policy an actual response gets: the one Express dispatched it to; for a
+   * response written before any handler ran, every one it may have reached.
+   */
+  const servedBy = (state: CorsState, trail: Trail | undefined, req: ExpressRequest, path: string): Candidate | Candidate[] => {
+    const s = trail?.served;
     switch (s?.kind) {
       case 'nest': return state.target(s.ref, req.params as never);
       case 'route': return s.tokens !== null ? state.foreignRoute(s.tokens, req.params as never) : state.onRequestPath(path);
@@ -248,7 +263,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
       case 'root': {
         // A route of a router (Express set req.route since the router was dispatched to): its
         // own spelling, after the mount's.
-        const route = s.router && req.route !== req[kRouteBefore] ? req.route : undefined;
+        const route = s.router && req.route !== trail!.routeBefore ? req.route : undefined;
         const tokens = typeof route?.path === 'string' ? routeTokens(route.path) : null;
         if (tokens !== null) {
           const mount = s.kind === 'root' ? '' : s.prefix;
@@ -264,14 +279,11 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
         return state.onRequestPath(mounted);
       }
       case 'not-found': return state.onRequestPath(path);
-      default: {
-        // Written by Nest middleware or a parser error before any handler ran: the route the
-        // request was going to, as Express's router says (the first version for header
-        // versions; static files only when nothing else would serve).
-        const found = current().candidates(req.method!, path, hostnameOf(req));
-        const sure = found.find((f) => f.staticFiles !== true) ?? found[0];
-        return sure === undefined ? state.onRequestPath(path) : candidateOf(state, sure, path);
-      }
+      // Written by Nest middleware or a parser error before any handler ran: Express's router
+      // names the handlers the request was going to (every version under header versioning,
+      // static files that may hold the file) and the response gets only what all of them
+      // grant, as a preflight does.
+      default: return candidates(state, req.method!, path, hostnameOf(req));
     }
   };
 
@@ -279,15 +291,18 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     const req = (res as ExpressResponse).req;
     if (req === undefined || preflightMethod(req.method, req.headers) !== undefined) return;
     try {
-      const state = (res as ExpressResponse)[kState] ?? runtime.state;
-      const path = appPath(req);
+      const trail = trails.get(req);
+      const state = trail?.state ?? runtime.state;
+      // A Nest route decides on its parameters; the path then only names the request in reports.
+      const path = trail?.served?.kind === 'nest' && !runtime.reporting ? '' : appPath(req);
       const r = readCorsRequest(req.method!, path, req.headers, req);
-      const d = decide([servedBy(state, req, path)], r, { timeout: state.policies.originTimeout, known: (res as ExpressResponse)[kKnown], sync: true }) as Decision;
+      const served = servedBy(state, trail, req, path);
+      const d = decide(Array.isArray(served) ? served : [served], r, { timeout: state.policies.originTimeout, known: trail?.known, sync: true }) as Decision;
       writeAtHead(res, d.headers, d.vary, headersArg);
       if (runtime.reporting) {
         runtime.report(d, r);
         const received = req.originalUrl === undefined ? path : pathOf(req.originalUrl);
-        if (received !== path && req[kServed]?.kind === 'nest') {
+        if (received !== path && trail?.served?.kind === 'nest') {
           runtime.noteOnce(`rewrite ${received} ${path}`, () => `CORS: a request's URL changed between the CORS hook and the handler (${escapeForLog(received)} → ${escapeForLog(path)}, rewritten by middleware). The actual request gets the policy of the handler that served it; its preflight was answered before any middleware ran, on the URL as received (README "Known limits").`);
         }
       }
@@ -298,7 +313,8 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
 
   /** The last layer of the app's router: reached only when every other layer passed the request on. */
   const end: Middleware = function nestCrossOriginEnd(req, _res, next) {
-    (req as ExpressRequest)[kServed] = END;
+    const trail = trails.get(req);
+    if (trail !== undefined) trail.served = END;
     next();
   };
 

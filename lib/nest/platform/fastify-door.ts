@@ -160,7 +160,9 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
           if (entry.ref.tag.hosts !== null && !servesHost(entry.ref.tag.hosts, hostnameOf(request))) entry = undefined;
           else if (emptyParams404 && hasEmptyParam(request.params)) entry = undefined;
         }
-        if (entry !== undefined && 'ref' in entry) raw[kDecided] = true;
+        // A matched route may still end in Nest's 404 (a static-files route with no such file
+        // calls it): that response is decided again, as the 404 it is.
+        if (entry !== undefined) raw[kDecided] = true;
         const path = targetPath(raw.url!);
         r = readCorsRequest(raw.method!, path, request.headers, request);
         d = decide([entry === undefined ? state.onRequestPath(routerPath(raw.url!)) : candidateOf(state, entry, request.params)], r, { timeout: state.policies.originTimeout });
@@ -173,8 +175,8 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
   };
   instance.addHook('onRequest', hook);
 
-  // Nest's 404 for a route Fastify matched (its empty-parameter check): the request gets the
-  // resources policy, as an unrouted one does.
+  // Nest's 404 for a route Fastify matched (its empty-parameter check, or a route that called
+  // it, as @fastify/static does for a missing file): the resources policy, as for an unrouted request.
   interceptNotFound(adapter as never, () => {}, (req, res, proceed) => {
     const request = req as FastifyRequestLike;
     const raw = request.raw;

@@ -7,7 +7,7 @@
 import { appendFileSync } from 'node:fs';
 import { DENY, NO_REWRITE, PROBE_REACH, SKIP_STATIC, type RouteInfo } from './app.js';
 import { SHARED_ORIGIN, describeConfig, type AppConfig } from './config.js';
-import { admitsOrigin, expectActual, expectPreflight, policyText, resourcePolicy, type Governing, type Policy } from './oracle.js';
+import { admitsOrigin, expectActual, expectActualOfAll, expectPreflight, policyText, resourcePolicy, type Governing, type Policy } from './oracle.js';
 import { diagnoseActual, diagnosePreflight } from './diagnose.js';
 import { identify, isStaticHandler, path404, routedUrl, servedPolicy, staticPolicy, type Served } from './served.js';
 import { oddities, policyOrigins, variations, type ConcreteRequest } from './targets.js';
@@ -55,6 +55,11 @@ function servedClass(s: Served, g?: Governing): string {
 }
 
 type StaticMount = Extract<AppConfig['mounts'][number], { kind: 'static' }>;
+/** A handler a request may reach, and how the test learnt it. */
+interface Candidate {
+  readonly policy: Policy | null;
+  readonly via: string;
+}
 interface Reached {
   readonly mount: StaticMount;
   readonly info: RouteInfo;
@@ -257,24 +262,32 @@ export class Checker {
     if (served.kind === 'denied' || (r.body === 'bad' && res.status === 400 && (served.kind === 'unknown' || served.kind === 'refused'))) {
       const what = served.kind === 'denied' ? 'Nest middleware response' : 'body parser response';
       this.count(`served: ${what}`);
-      const again = await this.actual(client, { ...r, deny: false, body: r.body === 'bad' ? 'json' : r.body }, variation, `${role} (without the trigger)`, noRewrite);
+      const plain: ConcreteRequest = { ...r, deny: false, body: r.body === 'bad' ? 'json' : r.body };
+      const again = await this.actual(client, plain, variation, `${role} (without the trigger)`, noRewrite);
       if (!again || again.governing === undefined) return null;
       if (again.governing === 'lenient') return { res, served, governing: 'lenient' };
-      const expected = expectActual(again.governing.policy, r.origin);
+      let list: Candidate[] = [{ policy: again.governing.policy, via: `without the trigger, served by ${again.served.kind === 'nest' ? again.served.handler.id : servedClass(again.served)}: ${again.governing.label}` }];
+      if (this.config.adapter === 'Express') {
+        // Express writes it before routing: it gets only what every handler the request may
+        // reach grants (every version, static files that may hold the file), as a preflight.
+        const found = await this.candidatesOf(client, plain, noRewrite);
+        if (!found) return null;
+        if (found.refused) return { res, served, governing: 'lenient' };
+        list = found.list;
+        if (list.length > 1) this.count(`${what} with several candidates`);
+      }
+      const expected = expectActualOfAll(list.map((c) => c.policy), r.origin);
       const problems = compare(expected, res);
       if (problems.length > 0) {
-        const limit = await this.versionLimit(client, r, res);
-        const lines = [
+        const reading = diagnoseActual(this.config, r.target, !noRewrite, r.origin, res);
+        this.fail(`${what}: ${reading?.cause ?? 'unexplained'}`, request, [
+          `check: ${role}; ${problems.join('; ')}`,
+          `likely cause: ${reading?.detail ?? 'no other reading explains the response'}`,
           `response: ${corsHeadersText(res)}${this.originSource(res.acao[0])}`,
-          `without the trigger, served by ${again.served.kind === 'nest' ? again.served.handler.id : servedClass(again.served)}: ${again.governing.label} → ${policyText(again.governing.policy)}`,
+          ...list.map((c) => `candidate: ${c.via}\n      → ${policyText(c.policy)}`),
           `expected: ${expectedText(expected)}`,
           `problems: ${problems.join('; ')}`,
-        ];
-        if (limit) this.fail(`documented limit: ${what} under ${this.config.versioning.type} versioning carries another version's policy`, request, [...lines, limit], this.notes);
-        else {
-          const reading = diagnoseActual(this.config, r.target, !noRewrite, r.origin, res);
-          this.fail(`${what}: ${reading?.cause ?? 'unexplained'}`, request, [`check: ${role}; ${problems.join('; ')}`, `likely cause: ${reading?.detail ?? 'no other reading explains the response'}`, ...lines]);
-        }
+        ]);
       }
       return { res, served, governing: again.governing };
     }
@@ -340,39 +353,29 @@ export class Checker {
   }
 
   /**
-   * Express with header, media-type or custom versions: a middleware response carries the
-   * policy of the first version registered on the path (README, known limits). Returns a
-   * line when the response carries some version candidate's policy.
+   * Every handler the actual request `r` may reach, found by sending it (each version
+   * variation; on Express again with static files skipped, and to each static mount that sees
+   * the target), with the policy each gives; the 404 policy when none serves. `refused`: the
+   * router refused the target under some variation. `null` when a probe failed.
    */
-  private async versionLimit(client: RawClient, r: ConcreteRequest, res: RawResponse): Promise<string | undefined> {
-    if (this.config.adapter !== 'Express' || this.config.versioning.type === 'none' || this.config.versioning.type === 'uri') return undefined;
-    for (const v of variations(this.config)) {
-      const o = await this.actual(client, { ...r, deny: false, body: r.body === 'bad' ? 'json' : r.body }, v, 'actual (version candidate of a middleware response)');
-      if (!o || o.governing === undefined || o.governing === 'lenient') continue;
-      if (compare(expectActual(o.governing.policy, r.origin), res).length === 0) return `matches the policy of ${o.governing.label} (served with ${JSON.stringify(v)})`;
-    }
-    return undefined;
-  }
-
-  /** Finds every candidate of a preflight, then checks the preflight against all of them. */
-  async preflight(client: RawClient, r: ConcreteRequest, twin = false): Promise<void> {
-    const candidates = new Map<string, { policy: Policy | null; via: string }>();
+  private async candidatesOf(client: RawClient, r: ConcreteRequest, noRewrite: boolean): Promise<{ list: Candidate[]; refused: boolean } | null> {
+    const candidates = new Map<string, Candidate>();
     let refused = false;
     const statics = this.config.mounts.some((m) => m.kind === 'static') && (r.method === 'GET' || r.method === 'HEAD');
     const skipStatics = statics && this.config.adapter === 'Express';
-    const extra: Record<string, string> = this.expressRewrite ? { [NO_REWRITE]: '1' } : {};
+    const extra: Record<string, string> = noRewrite ? { [NO_REWRITE]: '1' } : {};
     for (const v of variations(this.config)) {
-      const o = await this.actual(client, { ...r, preflight: false, deny: false, body: 'none' }, v, 'actual (preflight probe)', this.expressRewrite);
-      if (!o) return;
+      const o = await this.actual(client, { ...r, preflight: false, deny: false, body: 'none' }, v, 'actual (candidate probe)', noRewrite);
+      if (!o) return null;
       const via = `${r.method}${Object.keys(v).length ? ` with ${JSON.stringify(v)}` : ''}`;
       if (o.governing === 'lenient') refused = true;
       else if (o.governing && o.served.kind !== '404') candidates.set(o.governing.label, { policy: o.governing.policy, via: `${via} → ${describeServed(o.served)}` });
       if (skipStatics) {
         // What serves when no static file does (the library cannot know which files exist).
         const skip = await this.send(client, { method: r.method, target: r.target, headers: this.headers(r, v, { ...extra, [SKIP_STATIC]: '1' }) }, false);
-        if (!skip) return;
+        if (!skip) return null;
         const s = identify(this.config, skip, r.method);
-        const g = s.kind === '404' || s.kind === 'refused' ? undefined : await this.govern(client, { method: r.method, target: r.target, headers: {} }, skip, s, r, !this.expressRewrite);
+        const g = s.kind === '404' || s.kind === 'refused' ? undefined : await this.govern(client, { method: r.method, target: r.target, headers: {} }, skip, s, r, !noRewrite);
         if (g && g !== 'lenient') candidates.set(g.label, { policy: g.policy, via: `${via}, static files skipped → ${describeServed(s)}` });
       }
     }
@@ -380,15 +383,24 @@ export class Checker {
       for (const { mount, info, decoded } of await this.reach(client, r, extra)) {
         const g = staticPolicy(this.config, mount, info.u ?? '/', decoded);
         candidates.set(g.label, { policy: g.policy, via: `static ${mount.id} sees this target` });
-        this.count('preflight with a static candidate');
       }
     }
     let list = [...candidates.values()];
     if (list.length === 0) {
-      const g = resourcePolicy(this.config, this.notFoundPath(r.target, !this.expressRewrite));
+      const g = resourcePolicy(this.config, this.notFoundPath(r.target, !noRewrite));
       list = [{ policy: g.policy, via: `no handler serves: ${g.label}` }];
-      this.count('preflight decided by the 404 policy');
     }
+    return { list, refused };
+  }
+
+  /** Finds every candidate of a preflight, then checks the preflight against all of them. */
+  async preflight(client: RawClient, r: ConcreteRequest, twin = false): Promise<void> {
+    const found = await this.candidatesOf(client, r, this.expressRewrite);
+    if (!found) return;
+    const { list } = found;
+    let { refused } = found;
+    if (list[0].via.startsWith('no handler')) this.count('preflight decided by the 404 policy');
+    if (list.some((c) => c.via.startsWith('static '))) this.count('preflight with a static candidate');
     if (list.length > 1) this.count('preflight with several candidates');
 
     const headers: Record<string, string> = { host: r.host, origin: r.origin!, 'access-control-request-method': r.method };

@@ -132,6 +132,22 @@ export function expectActual(policy: Policy | null, origin: string | undefined):
 }
 
 /**
+ * An actual response written before any handler ran, on a request several handlers may serve
+ * (Express: README "How the policy is chosen"): only what every candidate grants, as for a
+ * preflight. A candidate without CORS means no CORS headers.
+ */
+export function expectActualOfAll(candidates: readonly (Policy | null)[], origin: string | undefined): Expected {
+  if (candidates.length === 1) return expectActual(candidates[0], origin);
+  if (candidates.some((p) => p === null)) return { acao: undefined, credentials: false, varyOrigin: false };
+  const each = candidates.map((p) => expectActual(p, origin));
+  const varyOrigin = each.some((e) => e.varyOrigin);
+  if (each.some((e) => e.acao === undefined)) return { acao: undefined, credentials: false, varyOrigin };
+  const named = each.map((e) => e.acao!).filter((a) => a !== '*');
+  if (named.some((a) => a !== named[0])) return { acao: undefined, credentials: false, varyOrigin };
+  return { acao: named[0] ?? '*', credentials: each.every((e) => e.credentials), varyOrigin };
+}
+
+/**
  * A preflight (SPEC §3 rules 5 and 7, §4): only what every candidate grants. The origin must
  * pass all, the method all (else no ACAM/ACAH), each requested header all, credentials only
  * when all give them. A candidate with CORS off means the preflight gets no CORS headers.
