@@ -15,7 +15,7 @@ import { installFastify } from './platform/fastify-door.js';
 import { refuseMisplaced, tagControllers } from './route-discovery.js';
 import { formatRouteTable, reportRoutes, versionConflicts, type RoutePolicyReport } from './route-report.js';
 import type { RouteTag } from './route-state.js';
-import { installUpgradeCheck } from './upgrade-check.js';
+import { installUpgradeCheck, type EarlyAnswers } from './upgrade-check.js';
 
 type AnyAdapter = Record<string, unknown> & { getType?(): string; getHttpServer?(): unknown };
 
@@ -31,7 +31,7 @@ export class CorsInstaller implements OnApplicationBootstrap {
   readonly gateways: GatewayTable;
   private readonly tags: RouteTags<RouteTag>;
   private readonly hostPatterns: (string | RegExp | (string | RegExp)[])[];
-  private door: { check(): void } | null = null;
+  private door: { check(): void; early?: EarlyAnswers } | null = null;
   private adapter: AnyAdapter | null = null;
 
   constructor(
@@ -88,7 +88,7 @@ export class CorsInstaller implements OnApplicationBootstrap {
     this.tags.assertAllSeen();
     await checkHostFilters(this.hostPatterns);
     // The HTTP server exists by now (Express's is made after the adapter is set).
-    installUpgradeCheck(this.adapter?.getHttpServer?.(), this.runtime, this.gateways);
+    installUpgradeCheck(this.adapter?.getHttpServer?.(), this.runtime, this.gateways, this.door.early);
     if (!this.runtime.debug) return;
     for (const line of formatRouteTable(this.routeReports())) this.logger.log(line);
     for (const line of versionConflicts(this.runtime)) this.logger.warn(escapeForLog(line));

@@ -3,7 +3,7 @@
 // so a page on any origin could open one with the user's cookies. The upgrade is an HTTP
 // request to a path: it is checked against that path's policy (its `resources` entry, or
 // forRoot's) and refused with 403 before any listener upgrades it.
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { decideHandshake, reasonOf, targetPath, type HandshakeDecision } from '../core/index.js';
 import type { CorsRuntime } from './cors-runtime.js';
@@ -34,18 +34,48 @@ function ownedByGateway(table: GatewayTable, path: string): boolean {
 const CHECKED = new WeakSet<object>();
 
 /**
+ * Requests a platform answers at the HTTP server, before its framework sees them (Express
+ * preflights): only while `listener` (the framework) is the server's only `request` listener,
+ * so nothing that would have run first (engine.io's polling, another listener) is skipped.
+ */
+export interface EarlyAnswers {
+  readonly listener: Function;
+  /** Answers `req` when it can; `false` hands it to the listeners as usual. */
+  answer(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+/**
  * Checks every upgrade the app's HTTP server receives before its `upgrade` listeners see it,
  * by standing in for the server's `emit` of that one event (every other event goes straight
  * through). Upgrades without an Origin (no browser sent them) and to paths with no policy pass
  * untouched; an async origin decision holds the upgrade until it settles (bounded by
  * `originTimeout`).
  */
-export function installUpgradeCheck(server: unknown, runtime: CorsRuntime, gateways: GatewayTable): void {
+export function installUpgradeCheck(server: unknown, runtime: CorsRuntime, gateways: GatewayTable, early?: EarlyAnswers): void {
   const s = server as (Server & { emit: Emit }) | null | undefined;
   if (!s || typeof s.emit !== 'function' || CHECKED.has(s)) return;
   CHECKED.add(s);
   const emit = s.emit;
+  // Whether `early.listener` alone listens to `request`, worked out again after a change.
+  let alone: boolean | undefined;
+  if (early !== undefined) {
+    const changed = (name: string | symbol) => {
+      if (name === 'request') alone = undefined;
+    };
+    s.on('newListener', changed);
+    s.on('removeListener', changed);
+  }
   s.emit = function emitWithUpgradeCheck(this: Server, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'request') {
+      if (early !== undefined) {
+        if (alone === undefined) {
+          const listeners = this.rawListeners('request');
+          alone = listeners.length === 1 && listeners[0] === early.listener;
+        }
+        if (alone && early.answer(args[0] as IncomingMessage, args[1] as ServerResponse)) return true;
+      }
+      return emit.call(this, event, ...args);
+    }
     if (event !== 'upgrade') return emit.call(this, event, ...args);
     const [req, socket] = args as [IncomingMessage, Socket];
     const origin = req.headers.origin;

@@ -12,7 +12,8 @@ import { createRequire } from 'node:module';
 import request from 'supertest';
 import { CorsInternalsError, CorsModule, CrossOrigin } from '../../lib/index.js';
 import { checkHostFilters, checkNestMetadataKeys, hostMatchers, RouteTags, servesHost } from '../../lib/nest/nest-internals.js';
-import { checkExpressInternals, isStaticFiles, markDispatch, matchLayer, mountedStack, type ExpressLayer } from '../../lib/nest/platform/express-internals.js';
+import { checkExpressInternals, isStaticFiles, markDispatch, matchLayer, mountedStack, watchRequestHooks, type ExpressLayer } from '../../lib/nest/platform/express-internals.js';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import { answers404ForEmptyParams, checkFastifyInternals } from '../../lib/nest/platform/fastify-internals.js';
 import { ADAPTERS, createApp } from '../utility/adapters.js';
 import { preflight } from '../utility/http.js';
@@ -145,6 +146,24 @@ describe('Express internals (router 2.x)', () => {
     const sub = express() as unknown as { get(p: string, f: Function): void };
     sub.get('/x', () => {});
     expect(mountedStack(sub as unknown as Function)).toHaveLength(1);
+  });
+
+  it("platform-express puts one layer before the library's, running the hooks its setters keep in onRequestHook / onResponseHook", async () => {
+    expect(stack().findIndex((l) => l.handle.name === 'nestCrossOrigin')).toBe(1);
+    const adapter = new ExpressAdapter();
+    expect([Object.hasOwn(adapter, 'onRequestHook'), Object.hasOwn(adapter, 'onResponseHook')]).toEqual([true, true]);
+    expect(watchRequestHooks(adapter)()).toBe(false);
+    const hooked = watchRequestHooks(adapter);
+    const seen: string[] = [];
+    adapter.setOnRequestHook((req, _res, done) => { seen.push(req.url); done(); });
+    expect(hooked()).toBe(true);
+    expect((adapter as unknown as { onRequestHook: unknown }).onRequestHook).toBeInstanceOf(Function);
+    // The layer before every other runs it.
+    const first = (adapter.getInstance() as { router: { stack: ExpressLayer[] } }).router.stack[0];
+    await new Promise<void>((resolve) => first.handle({ url: '/probe' }, { on() {} }, resolve));
+    expect(seen).toEqual(['/probe']);
+    // Fail-safe: without the fields, hooks may be set.
+    expect(watchRequestHooks({})()).toBe(true);
   });
 
   it('the start-up check refuses a router whose layers are not dispatched through handle', () => {

@@ -1,38 +1,34 @@
-// Express: CORS enters through three points, each the only one Express offers for its job.
-// 1. The app's first middleware answers preflights before body parsers, Nest middleware,
-//    guards and handlers (and works out async origin verdicts the response will need).
+// Express: CORS enters through four points, each the only one Express offers for its job.
+// 0. The HTTP server's `request` event answers automatic preflights before Express sets up
+//    its request, when nothing would have run before point 1 (most of a preflight's cost).
+// 1. The app's first middleware answers the other preflights before body parsers, Nest
+//    middleware, guards and handlers (and works out async origin verdicts the response needs).
 // 2. Every layer of the app's router is marked so that the handler Express really dispatches
 //    to records itself on the request: Express has no routing phase before middleware and
 //    no public word on which handler served.
 // 3. `writeHead` on the app's response prototype decides an actual request when its head is
 //    written, from the handler that served it, so the policy is always that handler's.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import parseUrl from 'parseurl';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import {
   checkOrigin, decide, preflightMethod, readCorsRequest,
-  type Candidate, type Decision, type OriginMatcher, type OriginVerdict, type RouteToken,
+  type Candidate, type CorsRequest, type Decision, type OriginMatcher, type OriginVerdict,
 } from '../../core/index.js';
 import type { CorsRuntime } from '../cors-runtime.js';
+import type { EarlyAnswers } from '../upgrade-check.js';
 import { escapeForLog } from '../explain.js';
 import { type RouteTags } from '../nest-internals.js';
 import { interceptNestRoutes, interceptNotFound, markNestMiddleware, markVersionFilters, versionsOf } from './adapter-interface.js';
 import { NEUTRAL_VERSION, type CorsState, type RouteRef, type RouteTag } from '../route-state.js';
-import { checkExpressInternals, keepLast, markDispatch, routerStack, staticFilePath, type ExpressApp, type ExpressLayer } from './express-internals.js';
+import { checkExpressInternals, keepLast, markDispatch, routerStack, staticFilePath, watchRequestHooks, type ExpressApp, type ExpressLayer } from './express-internals.js';
 import { ExpressRouterIndex, classify, type Found, type LayerKinds, type Served } from './express-router-index.js';
 import { endPreflight, overrideWriteHead, setNow, writeAtHead } from './node-response.js';
-import { settle } from './request-flow.js';
+import { apply, settle } from './request-flow.js';
 import { expressRouteTokens } from './route-syntax.js';
+import { appPath, mountPath, pathOf, routeTokens, type ExpressRequest } from './express-paths.js';
 
 type Next = (err?: unknown) => void;
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
 
-interface ExpressRequest extends IncomingMessage {
-  baseUrl?: string;
-  originalUrl?: string;
-  params?: Record<string, unknown>;
-  /** The route Express last dispatched to, its own or a router's (Express sets it). */
-  route?: { readonly path?: unknown };
-}
 interface ExpressResponse extends ServerResponse {
   req: ExpressRequest;
 }
@@ -66,54 +62,6 @@ interface ExpressLikeAdapter {
 /** What the end of the router means: every layer passed the request on, Express answers. */
 const END: Served = Object.freeze({ kind: 'not-found' });
 
-function pathOf(url: string | undefined): string {
-  return parseUrl({ url } as IncomingMessage)?.pathname ?? '/';
-}
-
-/** The path the app's router reads: the request target's, or the rewritten one. */
-function appPath(req: ExpressRequest): string {
-  const path = mountedPath(req);
-  // Express's router puts back a mount's path with a "/" before a fragment ("/x#f" becomes
-  // "/x/#f" after a middleware mounted on "/x"): the request's own path has no such slash.
-  if (path.length > 1 && path.endsWith('/') && req.url?.includes('/#')) {
-    const received = pathOf(req.originalUrl);
-    if (path === `${received}/`) return received;
-  }
-  return path;
-}
-
-function mountedPath(req: ExpressRequest): string {
-  const url = parseUrl(req)?.pathname ?? '/';
-  const base = req.baseUrl;
-  if (!base) return url;
-  // Inside a handler mounted on a path, Express strips the mount (and adds "/" to an empty rest).
-  if (url === '/') return pathOf(req.originalUrl).endsWith('/') ? `${base}/` : base;
-  return base + url;
-}
-
-/**
- * The path a handler mounted on `prefix` serves: the mount's own spelling, then the rest of
- * the request's path. A bare "/" rest is the mount itself: the handler sees the same URL for
- * "/legacy" and "/legacy/".
- */
-function mountPath(prefix: string | null, path: string, matched: number): string {
-  if (prefix === null) return path;
-  const rest = path.slice(matched);
-  return rest === '/' ? prefix : prefix + rest;
-}
-
-const TOKENS = new Map<string, readonly RouteToken[] | null>();
-
-/** A router route's path, parsed once per spelling (bounded: the app's own routes). */
-function routeTokens(path: string): readonly RouteToken[] | null {
-  let tokens = TOKENS.get(path);
-  if (tokens === undefined && TOKENS.size < MAX_ROUTE_SPELLINGS) TOKENS.set(path, (tokens = expressRouteTokens(path)));
-  return tokens ?? expressRouteTokens(path);
-}
-
-/** How many router route spellings are parsed and kept. */
-const MAX_ROUTE_SPELLINGS = 10_000;
-
 /** Writes a preflight decision: 204 now, or its headers for the app's own answer. */
 function writePreflight(res: ServerResponse, d: Decision): boolean {
   if (d.answer) {
@@ -125,7 +73,7 @@ function writePreflight(res: ServerResponse, d: Decision): boolean {
 }
 
 /** Installs CORS on an Express app (see the opening comment). */
-export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime, tags: RouteTags<RouteTag>): { check(): void } {
+export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime, tags: RouteTags<RouteTag>): { check(): void; early: EarlyAnswers } {
   const app = adapter.getInstance();
   const refs = new WeakMap<Function, RouteRef>();
   const middleware = new WeakSet<Function>();
@@ -143,6 +91,8 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
   const trails = new WeakMap<IncomingMessage, Trail>();
   let index = new ExpressRouterIndex([], kinds);
   let seen = 0;
+  /** Whether the only layer before the first middleware is the adapter's own hook layer. */
+  let firstButHooks = false;
   /** The router index, built again when the stack grew; new layers get their dispatch mark. */
   const current = (): ExpressRouterIndex => {
     const stack = routerStack(app);
@@ -151,6 +101,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     if (!keepLast(stack, end)) adapter.use(end);
     seen = stack.length;
     const own = stack.findIndex((l) => l.handle === first);
+    firstButHooks = own === 1;
     stack.forEach((layer, i) => {
       // Layers before the library's own (Nest's constructor hooks) pass every request on.
       if (i <= own) return;
@@ -220,6 +171,37 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     if (d !== undefined) return settle(runtime, d, r!, res, writePreflight, next);
     if (trail !== undefined && trail.state.hasPredicates && headers.origin) return precompute(trail, req as ExpressRequest, next);
     next();
+  };
+
+  const hooked = watchRequestHooks(adapter);
+  /**
+   * Answers a preflight at the HTTP server, before Express sets up its request and response
+   * (most of what a preflight costs): only when nothing would have run before the first
+   * middleware (no layer before it but the adapter's, with no request hook set) and the answer
+   * needs nothing Express gives (a host name for host-bound routes, an async origin verdict)
+   * and ends the exchange (`automaticOptions` everywhere). Otherwise the first middleware
+   * answers it, the same way.
+   */
+  const answerAtServer = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method !== 'OPTIONS' || !(res instanceof ServerResponse)) return false;
+    const acrm = preflightMethod(req.method, req.headers);
+    if (acrm === undefined) return false;
+    let d: Decision;
+    let r: CorsRequest;
+    try {
+      const index = current();
+      if (!firstButHooks || index.hostBound || hooked()) return false;
+      const state = runtime.state;
+      const path = appPath(req as ExpressRequest);
+      const list = candidates(state, acrm, path, undefined);
+      for (const c of list) if (c.policy === null || !c.policy.automaticOptions || c.policy.origins.predicates.length > 0) return false;
+      r = readCorsRequest(req.method, path, req.headers, req);
+      d = decide(list, r, { timeout: state.policies.originTimeout, sync: true }) as Decision;
+    } catch (error) {
+      runtime.failed(error);
+      return false;
+    }
+    return apply(runtime, d, r, res, writePreflight) === true;
   };
 
   /**
@@ -334,5 +316,6 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
   return {
     /** Checks Express's internals once the app is initialised (README "What the library touches"). */
     check: () => checkExpressInternals(app, routerStack(app).find((l: ExpressLayer) => l.handle === first)),
+    early: { listener: app as unknown as Function, answer: answerAtServer },
   };
 }

@@ -104,6 +104,27 @@ export function staticFilePath(rest: string): string | null {
   }
 }
 
+/**
+ * Whether something may run before the library's first middleware: platform-express's adapter
+ * puts a layer before every other that runs the hooks `setOnRequestHook` / `setOnResponseHook`
+ * set (kept in its private fields `onRequestHook` / `onResponseHook`). The public setters are
+ * watched; hooks set earlier are read from the fields. Fail-safe: when the fields are not there
+ * (another release), the answer is "may", and preflights go through Express as usual.
+ */
+export function watchRequestHooks(adapter: object): () => boolean {
+  const a = adapter as Record<string, unknown>;
+  let hooked = !(Object.hasOwn(a, 'onRequestHook') && Object.hasOwn(a, 'onResponseHook')) || a.onRequestHook != null || a.onResponseHook != null;
+  for (const name of ['setOnRequestHook', 'setOnResponseHook']) {
+    const setter = a[name];
+    if (typeof setter !== 'function') continue;
+    a[name] = function watchedHookSetter(this: unknown, ...args: unknown[]): unknown {
+      hooked = true;
+      return setter.apply(this, args);
+    };
+  }
+  return () => hooked;
+}
+
 const kOriginal = Symbol('nest-cross-origin.originalHandle');
 
 /**
