@@ -75,13 +75,17 @@ function writePreflight(res: ServerResponse, d: Decision): boolean {
 /** Installs CORS on an Express app (see the opening comment). */
 export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime, tags: RouteTags<RouteTag>): { check(): void; early: EarlyAnswers } {
   const app = adapter.getInstance();
-  const refs = new WeakMap<Function, RouteRef>();
+  // A handler Nest registers under several paths (URI versions, path arrays) has a route for each.
+  const refs = new WeakMap<Function, RouteRef[]>();
   const middleware = new WeakSet<Function>();
   const notFound = new WeakSet<Function>();
   const hostnameOf = (req: IncomingMessage) => adapter.getRequestHostname?.(req) ?? (req as { hostname?: string }).hostname;
 
   const kinds: LayerKinds = {
-    refOf: (h) => refs.get(h),
+    refOf: (h, path) => {
+      const list = refs.get(h);
+      return list?.find((ref) => ref.path === path) ?? list?.[0];
+    },
     isMiddleware: (fn) => middleware.has(fn),
     isNotFound: (fn) => notFound.has(fn),
     isOwn: (fn) => fn === first || fn === end,
@@ -309,7 +313,10 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     const tag = tags.of(route.handler);
     if (tag) {
       const tokens = expressRouteTokens(route.path) ?? [{ type: 'text', value: route.path } as const];
-      refs.set(route.handler, runtime.register(route.method, route.path, tokens, tag, versionsOf(route.handler)));
+      const ref = runtime.register(route.method, route.path, tokens, tag, versionsOf(route.handler));
+      const list = refs.get(route.handler);
+      if (list === undefined) refs.set(route.handler, [ref]);
+      else list.push(ref);
     }
     return add();
   });

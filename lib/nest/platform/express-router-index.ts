@@ -31,8 +31,8 @@ export type Served =
 
 /** How the index learns what a layer is (from what Nest registered through the adapter). */
 export interface LayerKinds {
-  /** The Nest route a registered handler belongs to. */
-  refOf(handler: Function): RouteRef | undefined;
+  /** The Nest route a registered handler serves at `path` (one handler may serve several paths: versions, path arrays). */
+  refOf(handler: Function, path: unknown): RouteRef | undefined;
   isMiddleware(fn: Function): boolean;
   isNotFound(fn: Function): boolean;
   /** The library's own layer, which is none of these. */
@@ -70,7 +70,7 @@ function classifyNow(layer: ExpressLayer, kinds: LayerKinds): Served | null {
   if (route) {
     const handles = route.stack.map((l) => l.handle);
     for (const h of handles) {
-      const ref = kinds.refOf(h);
+      const ref = kinds.refOf(h, layer.rawPath);
       if (ref) return { kind: 'nest', ref };
     }
     if (handles.some((h) => kinds.isNotFound(h))) return { kind: 'not-found' };
