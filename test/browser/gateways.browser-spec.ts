@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { CorsModule } from '../../lib/index.js';
 import { ADAPTERS } from '../utility/adapters.js';
 import { CaptureLogger } from '../utility/capture-logger.js';
 import { gatewayCorsOptions, socketIoGateways, startGatewayApp, type Connections, type GatewayApp, type GatewayOrigins } from '../utility/gateway-apps.js';
 import { freePort } from '../utility/sockets.js';
-import { launchBrowser, startPageServer } from './harness.js';
+import { launchBrowser, openSignedInPages, sessionCookie, startPageServer, type SignedInPages } from './harness.js';
 
 // SPEC §8 in a real browser: browsers apply no CORS to WebSockets and send cookies with a
 // same-site upgrade from any page, so only the server's Origin check keeps a page on a
@@ -81,28 +81,23 @@ function recordUpgrades(server: Server): { origin: string | undefined; cookie: s
 describe.each(ADAPTERS)('socket.io gateways in a real browser against $name', (adapter) => {
   const connections: Connections = [];
   const logger = new CaptureLogger();
-  const cookie = { name: `session_${adapter.name.toLowerCase()}`, value: Math.random().toString(36).slice(2) };
+  const cookie = sessionCookie(adapter.name);
   let g: GatewayApp;
   let api: string;
   let upgrades: ReturnType<typeof recordUpgrades>;
-  let context: BrowserContext;
-  let allowedPage: Page;
-  let refusedPage: Page;
+  let pages: SignedInPages;
 
   beforeAll(async () => {
     const ownPort = await freePort();
     g = await startGatewayApp(adapter, 'NestFactory', CorsModule.forRoot(gatewayCorsOptions(origins, true)), socketIoGateways(origins, ownPort, connections), ownPort, { logger });
     api = g.base.replace('127.0.0.1', 'localhost');
     upgrades = recordUpgrades(g.app.getHttpServer());
-    context = await browser.newContext();
-    // The logged-in user's session cookie for the API, which both pages' requests carry.
-    await context.addCookies([{ ...cookie, domain: 'localhost', path: '/', sameSite: 'Lax' }]);
-    [allowedPage, refusedPage] = await Promise.all([context.newPage(), context.newPage()]);
-    await Promise.all([allowedPage.goto(`${origins.allowed}/`), refusedPage.goto(`${origins.refused}/`)]);
+    // Both pages' requests carry the logged-in user's session cookie.
+    pages = await openSignedInPages(browser, cookie, origins);
   }, 30_000);
 
   afterAll(async () => {
-    await context?.close();
+    await pages?.context.close();
     await g?.app.close();
   });
 
@@ -111,7 +106,7 @@ describe.each(ADAPTERS)('socket.io gateways in a real browser against $name', (a
 
   it('the allowed page exchanges a message over polling, with extraHeaders and its cookie', async () => {
     const before = connections.length;
-    const outcome = await connectInPage(allowedPage, api, 'polling', { extraHeaders: { 'x-token': 'from-the-page' } });
+    const outcome = await connectInPage(pages.allowed, api, 'polling', { extraHeaders: { 'x-token': 'from-the-page' } });
     expect(outcome).toEqual({ ok: true, transport: 'polling', reply: { by: 'chat', echoed: 'hello over polling' } });
     const [seen] = connections.slice(before);
     expect(seen).toMatchObject({ gateway: 'chat', origin: origins.allowed });
@@ -120,23 +115,23 @@ describe.each(ADAPTERS)('socket.io gateways in a real browser against $name', (a
 
   it('the allowed page exchanges a message over websocket, with its cookie', async () => {
     const before = connections.length;
-    const outcome = await connectInPage(allowedPage, api, 'websocket');
+    const outcome = await connectInPage(pages.allowed, api, 'websocket');
     expect(outcome).toEqual({ ok: true, transport: 'websocket', reply: { by: 'chat', echoed: 'hello over websocket' } });
     expect(connections.slice(before)[0].cookie).toContain(`${cookie.name}=${cookie.value}`);
   });
 
   it('the allowed page reaches a namespace and a gateway on its own port', async () => {
-    await expect(connectInPage(allowedPage, `${api}/news`, 'websocket')).resolves.toMatchObject({ ok: true, reply: { by: 'news' } });
+    await expect(connectInPage(pages.allowed, `${api}/news`, 'websocket')).resolves.toMatchObject({ ok: true, reply: { by: 'news' } });
     const own = g.ownBase.replace('127.0.0.1', 'localhost');
-    await expect(connectInPage(allowedPage, own, 'polling', { withCredentials: false })).resolves.toMatchObject({ ok: true, reply: { by: 'own-port' } });
+    await expect(connectInPage(pages.allowed, own, 'polling', { withCredentials: false })).resolves.toMatchObject({ ok: true, reply: { by: 'own-port' } });
     // Its policy (forRoot's, with its own origins) sends no Access-Control-Allow-Credentials,
     // so the browser refuses a credentialed poll: the headers are the policy's, not a blanket pass.
-    await expect(connectInPage(allowedPage, own, 'polling')).resolves.toEqual({ ok: false, error: 'xhr poll error' });
+    await expect(connectInPage(pages.allowed, own, 'polling')).resolves.toEqual({ ok: false, error: 'xhr poll error' });
   });
 
   it.each(['polling', 'websocket'] as const)('the refused page never gets a socket over %s, and the server says why', async (transport) => {
     const before = { logs: refusals().length, upgrades: upgrades.length };
-    const outcome = await connectInPage(refusedPage, api, transport, transport === 'polling' ? { extraHeaders: { 'x-token': 'stolen' } } : {});
+    const outcome = await connectInPage(pages.refused, api, transport, transport === 'polling' ? { extraHeaders: { 'x-token': 'stolen' } } : {});
     expect(outcome).toEqual({ ok: false, error: transport === 'polling' ? 'xhr poll error' : 'websocket error' });
     expect(from(origins.refused)).toEqual([]);
     const logged = refusals().slice(before.logs);
@@ -156,7 +151,7 @@ describe.each(ADAPTERS)('socket.io gateways in a real browser against $name', (a
     // PlainGateway keeps socket.io's own cors option, which only sets headers: a WebSocket
     // needs no CORS, so the refused page gets in as the logged-in user.
     const before = connections.length;
-    const outcome = await connectInPage(refusedPage, api, 'websocket', { path: '/plain' });
+    const outcome = await connectInPage(pages.refused, api, 'websocket', { path: '/plain' });
     expect(outcome).toEqual({ ok: true, transport: 'websocket', reply: { by: 'plain', echoed: 'hello over websocket' } });
     const [seen] = connections.slice(before);
     expect(seen).toMatchObject({ gateway: 'plain', origin: origins.refused });

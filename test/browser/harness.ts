@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { resolveChromium } from './chromium.js';
 
 const CHROMIUM_ARGS = [
@@ -52,6 +52,45 @@ function listenOn(server: Server): Promise<number> {
 function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** A signed-in user's session cookie for the API. */
+export interface SessionCookie {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** A session cookie named after `label` (an adapter), with a random value, so a match at the server is this suite's cookie. */
+export function sessionCookie(label: string): SessionCookie {
+  return { name: `session_${label.toLowerCase()}`, value: Math.random().toString(36).slice(2) };
+}
+
+/** A browser context holding the user's session cookie, with a page open on each origin. */
+export interface SignedInPages {
+  readonly context: BrowserContext;
+  /** The page on the origin the API allows. */
+  readonly allowed: Page;
+  /** The page on the origin the API refuses. */
+  readonly refused: Page;
+}
+
+/**
+ * Signs the user in (the session cookie for localhost, SameSite=Lax) and opens one page on each
+ * origin. Pages and API are all on localhost, differing in port: cross-origin yet same-site, so
+ * the browser sends the cookie with the refused page's requests and upgrades too.
+ */
+export async function openSignedInPages(browser: Browser, cookie: SessionCookie, origins: { readonly allowed: string; readonly refused: string }): Promise<SignedInPages> {
+  const context = await browser.newContext();
+  try {
+    await context.addCookies([{ ...cookie, domain: 'localhost', path: '/', sameSite: 'Lax' }]);
+    const [allowed, refused] = await Promise.all([context.newPage(), context.newPage()]);
+    await Promise.all([allowed.goto(`${origins.allowed}/`), refused.goto(`${origins.refused}/`)]);
+    return { context, allowed, refused };
+  } catch (error) {
+    // The caller never gets the context to close, so it is closed here.
+    await context.close();
+    throw error;
+  }
 }
 
 /** One request as the API server received it, before any framework code ran. */

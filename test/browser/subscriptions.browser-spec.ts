@@ -10,11 +10,11 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { CorsModule } from '../../lib/index.js';
 import { ADAPTERS } from '../utility/adapters.js';
 import { subscriptionModule, tickFrom, TICK_SUBSCRIPTION } from '../utility/subscription-apps.js';
-import { launchBrowser, startPageServer } from './harness.js';
+import { launchBrowser, openSignedInPages, sessionCookie, startPageServer, type SignedInPages } from './harness.js';
 
 jest.setTimeout(20_000);
 
@@ -86,13 +86,11 @@ function recordUpgrades(server: Server): { path: string; origin: string | undefi
 }
 
 describe.each(ADAPTERS)('GraphQL subscriptions (Apollo, graphql-ws) in a real browser against $name', (adapter) => {
-  const cookie = { name: `session_${adapter.name.toLowerCase()}`, value: Math.random().toString(36).slice(2) };
+  const cookie = sessionCookie(adapter.name);
   let app: INestApplication;
   let api: string;
   let upgrades: ReturnType<typeof recordUpgrades>;
-  let context: BrowserContext;
-  let allowedPage: Page;
-  let refusedPage: Page;
+  let pages: SignedInPages;
 
   beforeAll(async () => {
     const cors = CorsModule.forRoot({ origins: [allowed], resources: { '/graphql': { origins: [allowed], supportsCredentials: true }, '/*': {} } });
@@ -100,28 +98,25 @@ describe.each(ADAPTERS)('GraphQL subscriptions (Apollo, graphql-ws) in a real br
     await app.listen(0, '127.0.0.1');
     upgrades = recordUpgrades(app.getHttpServer());
     api = `ws://localhost:${(app.getHttpServer().address() as { port: number }).port}/graphql`;
-    context = await browser.newContext();
-    // The signed-in user's session cookie for the API, which both pages' upgrades carry.
-    await context.addCookies([{ ...cookie, domain: 'localhost', path: '/', sameSite: 'Lax' }]);
-    [allowedPage, refusedPage] = await Promise.all([context.newPage(), context.newPage()]);
-    await Promise.all([allowedPage.goto(`${allowed}/`), refusedPage.goto(`${refused}/`)]);
+    // Both pages' upgrades carry the signed-in user's session cookie.
+    pages = await openSignedInPages(browser, cookie, { allowed, refused });
   }, 30_000);
 
   afterAll(async () => {
-    await context?.close();
+    await pages?.context.close();
     await app?.close();
   });
 
   it('the page on the allowed origin subscribes, with the cookie, and receives the event', async () => {
     const before = upgrades.length;
-    const delivery = await subscribeInPage(allowedPage, api);
+    const delivery = await subscribeInPage(pages.allowed, api);
     expect(delivery).toEqual({ events: [{ data: { tick: tickFrom('Apollo') } }], ended: 'complete' });
     expect(upgrades.slice(before)).toEqual([{ path: '/graphql', origin: allowed, cookie: expect.stringContaining(`${cookie.name}=${cookie.value}`) }]);
   });
 
   it('the page on a refused origin never gets a subscription message, though its upgrade carried the cookie', async () => {
     const before = upgrades.length;
-    const delivery = await subscribeInPage(refusedPage, api);
+    const delivery = await subscribeInPage(pages.refused, api);
     expect(delivery).toEqual({ events: [], ended: 'error' });
     // The browser did send the upgrade, and the user's cookie with it: only the Origin check stops it.
     expect(upgrades.slice(before)).toEqual([{ path: '/graphql', origin: refused, cookie: expect.stringContaining(`${cookie.name}=${cookie.value}`) }]);

@@ -174,12 +174,24 @@ const refusal = (e: Expected): CorsDecisionEvent => ({ origin: PAGE, ...e, verdi
 
 const HUNDRED_AND_ONE = Array.from({ length: 101 }, (_, i) => `x-h${i}`).join(', ');
 
+interface Refused {
+  readonly desc: string;
+  readonly x: Exchange;
+  readonly event: CorsDecisionEvent;
+}
+
+/** One refusal of GET `path` from `origin`, on the actual request and on its preflight: the same event but for its kind. */
+function refusedBoth(path: string, origin: string, e: Pick<CorsDecisionEvent, 'route' | 'policy' | 'reason'>, where = ''): Refused[] {
+  return (['actual', 'preflight'] as const).map((kind) => ({
+    desc: `${e.reason}, ${kind}${where}`,
+    x: kind === 'actual' ? get(path, origin) : pre(path, origin, 'GET'),
+    event: refusal({ kind, method: 'GET', ...e, origin }),
+  }));
+}
+
 /** Every reason code HTTP can produce, on actual requests and preflights. */
-const REFUSED: { desc: string; x: Exchange; event: CorsDecisionEvent }[] = [
-  { desc: 'origin-not-allowed, actual, decorated handler', x: get('/cats', EVIL),
-    event: refusal({ kind: 'actual', method: 'GET', route: 'CatsController.list', policy: 'decorator', reason: 'origin-not-allowed', origin: EVIL }) },
-  { desc: 'origin-not-allowed, preflight, decorated handler', x: pre('/cats', EVIL, 'GET'),
-    event: refusal({ kind: 'preflight', method: 'GET', route: 'CatsController.list', policy: 'decorator', reason: 'origin-not-allowed', origin: EVIL }) },
+const REFUSED: Refused[] = [
+  ...refusedBoth('/cats', EVIL, { route: 'CatsController.list', policy: 'decorator', reason: 'origin-not-allowed' }, ', decorated handler'),
   { desc: 'origin-not-allowed, actual, resources entry', x: get('/api/items', EVIL),
     event: refusal({ kind: 'actual', method: 'GET', route: '/api/*', policy: 'resources', reason: 'origin-not-allowed', origin: EVIL }) },
   { desc: 'method-not-allowed, preflight, resources entry', x: pre('/api/items/7', PAGE, 'DELETE'),
@@ -188,24 +200,15 @@ const REFUSED: { desc: string; x: Exchange; event: CorsDecisionEvent }[] = [
     event: refusal({ kind: 'preflight', method: 'GET', route: 'CatsController.list', policy: 'decorator', reason: 'header-not-allowed' }) },
   { desc: 'too-many-headers, preflight', x: pre('/cats', PAGE, 'GET', HUNDRED_AND_ONE),
     event: refusal({ kind: 'preflight', method: 'GET', route: 'CatsController.list', policy: 'decorator', reason: 'too-many-headers' }) },
-  { desc: 'cors-disabled, actual', x: get('/cats/off', PAGE),
-    event: refusal({ kind: 'actual', method: 'GET', route: 'CatsController.off', policy: 'disabled', reason: 'cors-disabled' }) },
-  { desc: 'cors-disabled, preflight', x: pre('/cats/off', PAGE, 'GET'),
-    event: refusal({ kind: 'preflight', method: 'GET', route: 'CatsController.off', policy: 'disabled', reason: 'cors-disabled' }) },
+  ...refusedBoth('/cats/off', PAGE, { route: 'CatsController.off', policy: 'disabled', reason: 'cors-disabled' }),
   { desc: 'no-policy, actual, undecorated handler', x: get('/misc', PAGE),
     event: refusal({ kind: 'actual', method: 'GET', route: '', policy: 'none', reason: 'no-policy' }) },
   { desc: 'no-policy, actual, a 404', x: get('/nowhere', PAGE),
     event: refusal({ kind: 'actual', method: 'GET', route: '', policy: 'none', reason: 'no-policy' }) },
   { desc: 'no-policy, preflight', x: pre('/misc', PAGE, 'GET'),
     event: refusal({ kind: 'preflight', method: 'GET', route: '', policy: 'none', reason: 'no-policy' }) },
-  { desc: 'origin-timeout, actual', x: get('/faults/stuck', PAGE),
-    event: refusal({ kind: 'actual', method: 'GET', route: 'FaultsController.stuck', policy: 'decorator', reason: 'origin-timeout' }) },
-  { desc: 'origin-timeout, preflight', x: pre('/faults/stuck', PAGE, 'GET'),
-    event: refusal({ kind: 'preflight', method: 'GET', route: 'FaultsController.stuck', policy: 'decorator', reason: 'origin-timeout' }) },
-  { desc: 'origin-error, actual', x: get('/faults/broken', PAGE),
-    event: refusal({ kind: 'actual', method: 'GET', route: 'FaultsController.broken', policy: 'decorator', reason: 'origin-error' }) },
-  { desc: 'origin-error, preflight', x: pre('/faults/broken', PAGE, 'GET'),
-    event: refusal({ kind: 'preflight', method: 'GET', route: 'FaultsController.broken', policy: 'decorator', reason: 'origin-error' }) },
+  ...refusedBoth('/faults/stuck', PAGE, { route: 'FaultsController.stuck', policy: 'decorator', reason: 'origin-timeout' }),
+  ...refusedBoth('/faults/broken', PAGE, { route: 'FaultsController.broken', policy: 'decorator', reason: 'origin-error' }),
 ];
 
 const allowance = (e: Omit<CorsDecisionEvent, 'verdict' | 'reason' | 'origin'>): CorsDecisionEvent => ({ ...e, verdict: 'allowed', reason: 'allowed', origin: PAGE });

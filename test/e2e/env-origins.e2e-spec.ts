@@ -3,8 +3,9 @@
 import { Controller, Get, Injectable, Module, type INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { CorsConfigError, CorsModule, CorsService } from '../../lib/index.js';
-import { ADAPTERS } from '../utility/adapters.js';
+import { ADAPTERS, type AdapterCase } from '../utility/adapters.js';
 import { STARTS, rootModule } from '../utility/start.js';
+import { startupError } from '../utility/startup-error.js';
 
 /** What @nestjs/config's ConfigService does for a plain variable: read process.env. */
 @Injectable()
@@ -27,6 +28,16 @@ const corsFromEnv = () =>
     inject: [EnvConfigService],
     useFactory: (config: EnvConfigService) => ({ origins: config.get<string>('CORS_ORIGINS') }),
   });
+
+/**
+ * The error start-up fails with when CORS_ORIGINS is `value` (unset when undefined); an app that
+ * starts anyway is closed, and the test fails.
+ */
+function startWith(value: string | undefined, start: (typeof STARTS)[number]['start'], adapter: AdapterCase): Promise<CorsConfigError> {
+  if (value === undefined) delete process.env.CORS_ORIGINS;
+  else process.env.CORS_ORIGINS = value;
+  return startupError(async () => (await start(rootModule([corsFromEnv()], [DataController]), adapter, false)).close());
+}
 
 const saved = process.env.CORS_ORIGINS;
 afterAll(() => {
@@ -71,17 +82,8 @@ describe.each(ADAPTERS)('CORS_ORIGINS through forRootAsync on $name', (adapter) 
       { desc: 'unset', value: undefined },
       { desc: 'empty', value: '' },
     ])('fails start-up instead of allowing every origin: $desc', async ({ value }) => {
-      if (value === undefined) delete process.env.CORS_ORIGINS;
-      else process.env.CORS_ORIGINS = value;
-      let error: unknown;
-      try {
-        const app = await start(rootModule([corsFromEnv()], [DataController]), adapter, false);
-        await app.close();
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(CorsConfigError);
-      const e = error as CorsConfigError;
+      const e = await startWith(value, start, adapter);
+      expect(e).toBeInstanceOf(CorsConfigError);
       expect(e.issues).toEqual([expect.objectContaining({ where: 'forRootAsync', option: 'origins', value, reason: 'missing' })]);
       expect(e.message).toContain(`forRootAsync: origins = ${value === undefined ? 'undefined' : '""'}: is `);
       expect(e.message).toContain("config.get('CORS_ORIGINS')");
@@ -90,16 +92,8 @@ describe.each(ADAPTERS)('CORS_ORIGINS through forRootAsync on $name', (adapter) 
 
   describe.each(STARTS)('a bad element, started with $how', ({ start }) => {
     it('fails start-up naming the element, not the whole string', async () => {
-      process.env.CORS_ORIGINS = 'https://a.example, https://b.example/';
-      let error: unknown;
-      try {
-        const app = await start(rootModule([corsFromEnv()], [DataController]), adapter, false);
-        await app.close();
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(CorsConfigError);
-      const e = error as CorsConfigError;
+      const e = await startWith('https://a.example, https://b.example/', start, adapter);
+      expect(e).toBeInstanceOf(CorsConfigError);
       // Issue 15: named after the call the options came from.
       expect(e.issues).toEqual([expect.objectContaining({ where: 'forRootAsync', option: 'origins', value: 'https://b.example/', reason: 'invalid' })]);
       expect(e.message).toContain('forRootAsync: origins = "https://b.example/": has a path, query, fragment or trailing slash');

@@ -4,12 +4,9 @@
 // nginx itself and no worker switches user. Needs the nginx binary: `NGINX_PATH`, else
 // /usr/sbin/nginx (Debian's `apt-get install nginx`, which .ci/run does). Without it the test
 // fails, saying so; it never skips.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from './sockets.js';
+import { startDaemon } from './daemon.js';
 
 export interface Nginx {
   readonly port: number;
@@ -26,31 +23,20 @@ export function nginxPath(): string {
   return path;
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 /**
  * Starts nginx with `serverBody` (directives inside `server { … }`, after `listen`) and
  * resolves once it accepts connections.
  */
 export async function startNginx(serverBody: string, limitMs = 10_000): Promise<Nginx> {
-  const binary = nginxPath();
-  const dir = mkdtempSync(join(tmpdir(), 'nco-nginx-'));
-  const port = await freePort();
-  const errorLog = join(dir, 'error.log');
-  const config = `
+  const nginx = await startDaemon({
+    name: 'nginx',
+    binary: nginxPath(),
+    prefix: 'nco-nginx-',
+    limitMs,
+    args: (dir, port) => {
+      const errorLog = join(dir, 'error.log');
+      const configPath = join(dir, 'nginx.conf');
+      writeFileSync(configPath, `
 daemon off;
 master_process off;
 worker_processes 1;
@@ -69,37 +55,16 @@ http {
 ${serverBody}
   }
 }
-`;
-  const configPath = join(dir, 'nginx.conf');
-  writeFileSync(configPath, config);
-  // -e: the error log before the config is read, which would otherwise be a root-owned path.
-  const child = spawn(binary, ['-p', dir, '-c', configPath, '-e', errorLog], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const log = () => {
-    const file = existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : '';
-    return `${stderr}${file}`.trim() || '(nothing logged)';
-  };
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
-    await exited(child);
-    rmSync(dir, { recursive: true, force: true });
-  };
-
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      const why = log();
-      await stop();
-      throw new Error(`nginx (${binary}) exited with ${child.exitCode ?? child.signalCode} before listening:\n${why}\nconfig:\n${config}`);
-    }
-    if (await canConnect(port)) break;
-    if (Date.now() > deadline) {
-      const why = log();
-      await stop();
-      throw new Error(`nginx (${binary}) did not listen on 127.0.0.1:${port} within ${limitMs} ms:\n${why}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { port, url: `http://127.0.0.1:${port}`, stop };
+`);
+      // -e: the error log before the config is read, which would otherwise be a root-owned path.
+      return ['-p', dir, '-c', configPath, '-e', errorLog];
+    },
+    // nginx says most things in its error log, not on stderr; when it would not start, its config says why.
+    report: (printed, early, dir) => {
+      const read = (name: string) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : '');
+      const log = `${printed}${read('error.log')}`.trim() || '(nothing logged)';
+      return early ? `${log}\nconfig:\n${read('nginx.conf')}` : log;
+    },
+  });
+  return { port: nginx.port, url: `http://127.0.0.1:${nginx.port}`, stop: nginx.stop };
 }

@@ -73,9 +73,12 @@ function webSocketFor(caller: Caller) {
   };
 }
 
-/** Subscribes with graphql-ws's own client (protocol graphql-transport-ws) and collects until it ends. */
-export function subscribeGraphqlWs(url: string, caller: Caller): Promise<Delivery> {
-  const client = createClient({ url, webSocketImpl: webSocketFor(caller), retryAttempts: 0, lazy: true });
+/**
+ * Collects a subscription's events until it completes, errors or runs past STEP_MS, then closes
+ * its client, once: a client may report its end more than once (an error, then a disconnect).
+ * `subscribe` starts it, given where events go and how it ends.
+ */
+function collect(close: () => void, subscribe: (next: (value: unknown) => void, end: (error?: unknown) => void) => void): Promise<Delivery> {
   const events: unknown[] = [];
   return new Promise((resolve) => {
     let settled = false;
@@ -83,31 +86,29 @@ export function subscribeGraphqlWs(url: string, caller: Caller): Promise<Deliver
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      void client.dispose();
+      close();
       resolve(error === undefined ? { events } : { events, error: describe(error) });
     };
     const timer = setTimeout(() => end(new Error(`no end within ${STEP_MS} ms`)), STEP_MS);
-    client.subscribe({ query: TICK_SUBSCRIPTION }, { next: (value) => events.push(value), error: end, complete: () => end() });
+    subscribe((value) => events.push(value), end);
+  });
+}
+
+/** Subscribes with graphql-ws's own client (protocol graphql-transport-ws) and collects until it ends. */
+export function subscribeGraphqlWs(url: string, caller: Caller): Promise<Delivery> {
+  const client = createClient({ url, webSocketImpl: webSocketFor(caller), retryAttempts: 0, lazy: true });
+  return collect(() => void client.dispose(), (next, end) => {
+    client.subscribe({ query: TICK_SUBSCRIPTION }, { next, error: end, complete: () => end() });
   });
 }
 
 /** Subscribes with subscriptions-transport-ws's own client (protocol graphql-ws) and collects until it ends. */
 export function subscribeLegacy(url: string, caller: Caller): Promise<Delivery> {
   const client = new SubscriptionClient(url, { reconnect: false, timeout: STEP_MS, wsOptionArguments: [wsOptions(caller)] }, WebSocket);
-  const events: unknown[] = [];
-  return new Promise((resolve) => {
-    let settled = false;
-    const end = (error?: unknown) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      client.close();
-      resolve(error === undefined ? { events } : { events, error: describe(error) });
-    };
-    const timer = setTimeout(() => end(new Error(`no end within ${STEP_MS} ms`)), STEP_MS);
+  return collect(() => client.close(), (next, end) => {
     client.onError((e) => end(e));
     client.onDisconnected(() => end(new Error('disconnected')));
-    client.request({ query: TICK_SUBSCRIPTION }).subscribe({ next: (value) => events.push(value), error: end, complete: () => end() });
+    client.request({ query: TICK_SUBSCRIPTION }).subscribe({ next, error: end, complete: () => end() });
   });
 }
 

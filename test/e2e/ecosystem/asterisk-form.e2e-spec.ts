@@ -7,8 +7,8 @@
 import { Controller, Get, Header, Module, Param } from '@nestjs/common';
 import { CorsModule, CrossOrigin } from '../../../lib/index.js';
 import { ADAPTERS } from '../../utility/adapters.js';
-import { SERVED_BY, closeClients, expectActual, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
-import { STARTERS, type Started } from './start.js';
+import { SERVED_BY, expectActual, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
+import { STARTERS, startedForSuite } from './start.js';
 
 const ROOT_ORIGIN = 'https://root.test';
 const SLUG_ORIGIN = 'https://slug.test';
@@ -38,14 +38,7 @@ function jsonOr(text: string): unknown {
 }
 
 describe.each(ADAPTERS.flatMap((adapter) => STARTERS.map((s) => ({ adapter, ...s }))))('the asterisk-form target on $adapter.name ($how)', ({ adapter, start }) => {
-  let s: Started;
-  beforeAll(async () => {
-    s = await start(AppModule, adapter);
-  });
-  afterAll(async () => {
-    closeClients();
-    await s?.app.close();
-  });
+  const s = startedForSuite(() => start(AppModule, adapter));
 
   it('the control case: origin-form targets get their policies', async () => {
     const slug = await send(s.port, 'GET', '/x', { Origin: SLUG_ORIGIN });

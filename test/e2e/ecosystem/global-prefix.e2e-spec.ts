@@ -5,8 +5,8 @@
 import { Controller, Get, Header, Module } from '@nestjs/common';
 import { CorsModule, CrossOrigin } from '../../../lib/index.js';
 import { ADAPTERS } from '../../utility/adapters.js';
-import { NOT_FOUND, SERVED_BY, closeClients, expectActual, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
-import { STARTERS, type Started } from './start.js';
+import { NOT_FOUND, SERVED_BY, expectActual, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
+import { STARTERS, startedForSuite } from './start.js';
 
 const API = 'https://api.test';
 const HEALTH = 'https://health.test';
@@ -69,16 +69,9 @@ const PREFIXES = [
 const WHO = PREFIXES.flatMap((prefix) => ADAPTERS.flatMap((adapter) => STARTERS.map((s) => ({ prefix, adapter, ...s }))));
 
 describe.each(WHO)('$prefix.desc on $adapter.name ($how)', ({ prefix, adapter, start }) => {
-  let s: Started;
-  beforeAll(async () => {
-    s = await start(AppModule, adapter, (app) => {
-      app.setGlobalPrefix('api', prefix.exclude ? { exclude: [...prefix.exclude] } : undefined);
-    });
-  });
-  afterAll(async () => {
-    closeClients();
-    await s?.app.close();
-  });
+  const s = startedForSuite(() => start(AppModule, adapter, (app) => {
+    app.setGlobalPrefix('api', prefix.exclude ? { exclude: [...prefix.exclude] } : undefined);
+  }));
 
   const policyOf = (server: string, c: Case): Declared => (server === 'decorated' ? DECORATED_POLICY : c.entry);
   const cases: readonly Case[] = prefix.cases;

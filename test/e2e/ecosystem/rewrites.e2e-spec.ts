@@ -11,8 +11,8 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { CorsModule, CrossOrigin } from '../../../lib/index.js';
 import { ADAPTERS, type AdapterCase } from '../../utility/adapters.js';
 import { CaptureLogger } from '../../utility/capture-logger.js';
-import { SERVED_BY, closeClients, expectActual, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
-import { STARTERS, type Started } from './start.js';
+import { SERVED_BY, expectActual, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
+import { STARTERS, startedForSuite } from './start.js';
 
 const NEW_ORIGIN = 'https://new.test';
 const OLD_ORIGIN = 'https://old.test';
@@ -69,19 +69,12 @@ const REWRITTEN = [
 
 describe.each(STARTERS)('Express: middleware rewriting req.url ($how)', ({ start }) => {
   const logger = new CaptureLogger();
-  let s: Started;
-  beforeAll(async () => {
-    s = await start(appModule(true), EXPRESS, (app) => {
-      app.use((req: IncomingMessage, _res: ServerResponse, next: () => void) => {
-        rewrite('old', req);
-        next();
-      });
-    }, logger);
-  });
-  afterAll(async () => {
-    closeClients();
-    await s?.app.close();
-  });
+  const s = startedForSuite(() => start(appModule(true), EXPRESS, (app) => {
+    app.use((req: IncomingMessage, _res: ServerResponse, next: () => void) => {
+      rewrite('old', req);
+      next();
+    });
+  }, logger));
 
   const corsLines = () => logger.lines.filter((l) => l.context === 'CorsModule').map((l) => l.message);
 
@@ -132,14 +125,7 @@ const FASTIFY_REWRITING: AdapterCase = {
 };
 
 describe.each(STARTERS)('Fastify: rewriteUrl ($how)', ({ start }) => {
-  let s: Started;
-  beforeAll(async () => {
-    s = await start(appModule(false), FASTIFY_REWRITING);
-  });
-  afterAll(async () => {
-    closeClients();
-    await s?.app.close();
-  });
+  const s = startedForSuite(() => start(appModule(false), FASTIFY_REWRITING));
 
   it('/old/a is served by the /new handler', async () => {
     const res = await send(s.port, 'GET', '/old/a');

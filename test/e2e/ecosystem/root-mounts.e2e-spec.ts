@@ -15,8 +15,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CorsModule, CrossOrigin } from '../../../lib/index.js';
 import { ADAPTERS, type AdapterCase } from '../../utility/adapters.js';
-import { SERVED_BY, closeClients, expectActual, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
-import { STARTERS, type Started } from './start.js';
+import { SERVED_BY, expectActual, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
+import { STARTERS, startedForSuite } from './start.js';
 
 const BOTH = 'https://both.test'; // the root entry and the slug
 const FILES = 'https://files.test'; // the root entry only
@@ -120,14 +120,7 @@ const CASES: readonly Case[] = [
 const WHO = ADAPTERS.flatMap((adapter) => STARTERS.map((s) => ({ adapter, ...s })));
 
 describe.each(WHO)('handlers mounted at the root, beside @Get(":slug"), on $adapter.name ($how)', ({ adapter, start }) => {
-  let s: Started;
-  beforeAll(async () => {
-    s = await start(AppModule, adapter, (app) => mount(app, adapter));
-  });
-  afterAll(async () => {
-    closeClients();
-    await s?.app.close();
-  });
+  const s = startedForSuite(() => start(AppModule, adapter, (app) => mount(app, adapter)));
 
   const policyOf = (server: string, c: Case): Declared => (server === 'slug' ? SLUG : c.entry);
 

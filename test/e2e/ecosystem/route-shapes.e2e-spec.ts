@@ -7,8 +7,8 @@ import { Controller, Get, Header, HostParam, Module, Param, type Type } from '@n
 import { RouterModule } from '@nestjs/core';
 import { CorsModule, CrossOrigin } from '../../../lib/index.js';
 import { ADAPTERS, type AdapterCase } from '../../utility/adapters.js';
-import { NOT_FOUND, SERVED_BY, closeClients, expectActual, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
-import { STARTERS, type Started } from './start.js';
+import { NOT_FOUND, SERVED_BY, expectActual, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
+import { STARTERS, startedForSuite } from './start.js';
 
 const MEMBERS = 'https://members.test';
 const PROJECTS = 'https://projects.test';
@@ -104,14 +104,7 @@ const SHAPES = [
 const WHO = SHAPES.flatMap((shape) => ADAPTERS.flatMap((adapter) => STARTERS.map((s) => ({ shape, adapter, ...s }))));
 
 describe.each(WHO)('$shape.desc on $adapter.name ($how)', ({ shape, adapter, start }) => {
-  let s: Started;
-  beforeAll(async () => {
-    s = await start(shape.app(adapter), adapter);
-  });
-  afterAll(async () => {
-    closeClients();
-    await s?.app.close();
-  });
+  const s = startedForSuite(() => start(shape.app(adapter), adapter));
 
   const headers = (c: Case, more: Record<string, string> = {}) => ({ ...(c.host ? { Host: c.host } : {}), ...more });
   const policyOf = (server: string, c: Case): Declared => POLICIES[server] ?? (server === NOT_FOUND ? (c.unrouted ?? c.entry) : c.entry);

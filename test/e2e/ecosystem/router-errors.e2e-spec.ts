@@ -12,8 +12,8 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { CorsModule, CrossOrigin } from '../../../lib/index.js';
 import type { AdapterCase } from '../../utility/adapters.js';
 import type { RawResponse } from '../../utility/raw-http.js';
-import { SERVED_BY, closeClients, expectActual, expectNoCors, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
-import { STARTERS, type Started } from './start.js';
+import { SERVED_BY, expectActual, expectNoCors, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
+import { STARTERS, startedForSuite } from './start.js';
 
 const ROUTE_ORIGIN = 'https://route.test';
 const ENTRY_ORIGIN = 'https://entry.test';
@@ -77,14 +77,7 @@ function expectNothingOrEntry(res: RawResponse, origin: string, preflight: boole
 const CASES = SETUPS.flatMap((setup) => STARTERS.map((s) => ({ setup, ...s })));
 
 describe.each(CASES)('targets the router refuses, on $setup.desc ($how)', ({ setup, start }) => {
-  let s: Started;
-  beforeAll(async () => {
-    s = await start(AppModule, setup.adapter);
-  });
-  afterAll(async () => {
-    closeClients();
-    await s?.app.close();
-  });
+  const s = startedForSuite(() => start(AppModule, setup.adapter));
 
   const targets = Object.entries(setup.answers).map(([target, answer]) => ({ target, answer }));
   const withOrigins = targets.flatMap((t) => ORIGINS.map((origin) => ({ ...t, origin })));

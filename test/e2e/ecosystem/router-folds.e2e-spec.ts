@@ -12,8 +12,8 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { CorsModule } from '../../../lib/index.js';
 import type { AdapterCase } from '../../utility/adapters.js';
-import { NOT_FOUND, SERVED_BY, closeClients, expectActual, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
-import { STARTERS, type Started } from './start.js';
+import { NOT_FOUND, SERVED_BY, expectActual, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
+import { STARTERS, startedForSuite } from './start.js';
 
 const STRICT = 'https://strict.test';
 const LOOSE = 'https://loose.test';
@@ -142,14 +142,7 @@ const SETUPS: RouterSetup[] = [
 const CASES = SETUPS.flatMap((setup) => STARTERS.map((s) => ({ ...s, setup })));
 
 describe.each(CASES)('$setup.desc ($how)', ({ setup, start }) => {
-  let s: Started;
-  beforeAll(async () => {
-    s = await start(AppModule, setup.adapter);
-  });
-  afterAll(async () => {
-    closeClients();
-    await s?.app.close();
-  });
+  const s = startedForSuite(() => start(AppModule, setup.adapter));
 
   /** The policy a response must carry: its handler's entry, or for a 404 the entry of the path. */
   const policyFor = (server: string, c: Case): Declared => {

@@ -1,10 +1,12 @@
 // Apps in the ecosystem tests start the way production starts them: NestFactory.create() and a
 // real listen(0), with the adapter's own readiness. Requests go to the URL, over a socket.
 import 'reflect-metadata';
+import { afterAll, beforeAll } from '@jest/globals';
 import type { INestApplication, LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import type { AdapterCase } from '../../utility/adapters.js';
+import { closeClients } from './served.js';
 
 export interface Started {
   readonly app: INestApplication;
@@ -47,6 +49,32 @@ export const STARTERS = [
   { how: 'NestFactory.create', start: startApp },
   { how: '@nestjs/testing', start: startTestingApp },
 ] as const;
+
+/**
+ * Starts an app before the enclosing describe block's tests and, after them, closes the raw
+ * clients (served.ts `send`) and the app: every block of these tests needs that pair of hooks.
+ * The result reads through to the app `start` gave; read before it started (its beforeAll
+ * failed), it throws instead of handing out undefined.
+ */
+export function startedForSuite(start: () => Promise<Started>): Started {
+  let started: Started | undefined;
+  beforeAll(async () => {
+    started = await start();
+  });
+  afterAll(async () => {
+    closeClients();
+    await started?.app.close();
+  });
+  const current = (): Started => {
+    if (!started) throw new Error('the app of this describe block did not start');
+    return started;
+  };
+  return {
+    get app() { return current().app; },
+    get url() { return current().url; },
+    get port() { return current().port; },
+  };
+}
 
 /** The error start-up fails with; fails the test when start-up succeeds. */
 export async function startupFailure(start: () => Promise<Started>): Promise<Error> {

@@ -10,8 +10,8 @@
 import { Controller, Get, Header, Module, VERSION_NEUTRAL, VersioningType, type Type, type VersioningOptions } from '@nestjs/common';
 import { CorsModule, CrossOrigin } from '../../../lib/index.js';
 import { ADAPTERS } from '../../utility/adapters.js';
-import { NOT_FOUND, SERVED_BY, closeClients, expectActual, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
-import { STARTERS, startApp, type Started } from './start.js';
+import { NOT_FOUND, SERVED_BY, expectActual, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
+import { STARTERS, startApp, startedForSuite } from './start.js';
 
 const BOTH = 'https://both.test'; // every policy
 const A_ONLY = 'https://a.test'; // the unversioned controller only
@@ -132,14 +132,7 @@ const ORDERS = [
 describe.each(ADAPTERS.flatMap((adapter) => ORDERS.flatMap((order) => STARTERS.map((s) => ({ adapter, order, ...s })))))(
   "header versioning, defaultVersion ['1', VERSION_NEUTRAL], $order.desc, on $adapter.name ($how)",
   ({ adapter, order, start }) => {
-    let s: Started;
-    beforeAll(async () => {
-      s = await start(appModule(order.controllers), adapter, (app) => { app.enableVersioning(HEADER.versioning(['1', VERSION_NEUTRAL])); });
-    });
-    afterAll(async () => {
-      closeClients();
-      await s?.app.close();
-    });
+    const s = startedForSuite(() => start(appModule(order.controllers), adapter, (app) => { app.enableVersioning(HEADER.versioning(['1', VERSION_NEUTRAL])); }));
 
     it('X-API-Version: 2 is served by v2, and gets its policy: the origin only the unversioned one admits is refused', async () => {
       const refused = await send(s.port, 'GET', '/cats', { 'X-API-Version': '2', Origin: A_ONLY });
@@ -167,14 +160,7 @@ describe.each(ADAPTERS.flatMap((adapter) => ORDERS.flatMap((order) => STARTERS.m
 const MATRIX = SCHEMES.flatMap((scheme) => DEFAULT_VERSIONS.flatMap((dv) => ADAPTERS.map((adapter) => ({ scheme, dv, adapter }))));
 
 describe.each(MATRIX)('$scheme.name versioning, defaultVersion $dv.desc, on $adapter.name', ({ scheme, dv, adapter }) => {
-  let s: Started;
-  beforeAll(async () => {
-    s = await startApp(appModule([CatsUnversioned, CatsV2]), adapter, (app) => { app.enableVersioning(scheme.versioning(dv.value)); });
-  });
-  afterAll(async () => {
-    closeClients();
-    await s?.app.close();
-  });
+  const s = startedForSuite(() => startApp(appModule([CatsUnversioned, CatsV2]), adapter, (app) => { app.enableVersioning(scheme.versioning(dv.value)); }));
 
   // Express dispatches in registration order, and Nest runs a VERSION_NEUTRAL handler whatever
   // version a header, media type or extractor asks for: the neutral controller, registered
