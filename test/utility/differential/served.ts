@@ -196,6 +196,9 @@ export function servedPolicy(config: AppConfig, served: Served): Governing | { e
  * the mount (Express, as received) or the wildcard parameter (Fastify, already decoded).
  */
 export function staticPolicy(config: AppConfig, mount: StaticMount, rest: string, decoded = false): Governing {
-  const g = resourcePolicy(config, removeDotSegments(underMount(mount.prefix, decoded ? rest : decodePath(targetPath(rest)))));
+  // Fastify's static route is `<prefix>/*`: its own spelling with the wildcard's value, so an
+  // empty one is `<prefix>/`. Express strips the mount and reads "/" as the mount itself.
+  const path = decoded ? `${mount.prefix ?? ''}${rest}` : underMount(mount.prefix, decodePath(targetPath(rest)));
+  const g = resourcePolicy(config, removeDotSegments(path));
   return { policy: g.policy, label: `static ${mount.id} (${mount.prefix ?? 'no prefix'}) may serve it: ${g.label}` };
 }
