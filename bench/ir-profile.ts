@@ -1,0 +1,205 @@
+// Where the instructions of a request go, function by function, from the same callgrind runs
+// as bench/instructions.ts: for a few cells (default: Fastify, small app, actual request, for
+// (a) no CORS, (c) the library and (e) the bare hook), the window's instructions per function,
+// and the differences (c) − (a) and (c) − (e), so the one who optimises sees where to cut.
+//
+//   npm run bench:instructions:profile
+//   BENCH_IR_PROFILE=express/small/none/actual,express/small/lib/actual npm run bench:instructions:profile
+//
+// Code V8 generates has no symbols; the server runs with --perf-basic-prof, which makes V8
+// write every code object's address range and JavaScript function to /tmp/perf-<pid>.map,
+// and this script names callgrind's anonymous code addresses from it. A function TurboFan
+// inlined into another is counted in the one it was inlined into.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AdapterName, CorsVariant } from './apps.js';
+import { readCallgrind, type Dump } from './callgrind.js';
+import { cellId, instructionConfig, measureRun, VARIANT_LABELS, type CellSpec } from './instructions.js';
+import type { SizeName } from './model.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const RESULTS_DIR = join(ROOT, 'bench', 'results');
+
+/** One code range of a perf map: [start, end) → function. */
+interface CodeRange {
+  readonly start: number;
+  readonly end: number;
+  readonly name: string;
+}
+
+function readPerfMap(file: string): CodeRange[] {
+  const out: CodeRange[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
+    if (m) out.push({ start: parseInt(m[1], 16), end: parseInt(m[1], 16) + parseInt(m[2], 16), name: m[3] });
+  }
+  return out;
+}
+
+/**
+ * A readable name for a perf-map entry: V8 writes `JS:*name file:line:column` (the mark is the
+ * tier: * optimized, ^ baseline, ~ interpreted) or a stub's kind and name. Paths lose the
+ * repository root and `file://`.
+ */
+function cleanName(raw: string): string {
+  let name = raw.replace(/^(JS|LazyCompile|Function|Script):/, '').replace(/^[*~^+]/, '');
+  name = name.split('file://').join('').split(ROOT).join('');
+  return name.replace(/\s+/g, ' ').trim() || raw;
+}
+
+/** Where a function belongs, for the summary by category. */
+export function category(name: string): string {
+  if (/ \.build\/lib\/| lib\/|\/nest-cross-origin\//.test(name)) return 'library (lib/)';
+  if (/node_modules\/@nestjs\//.test(name)) return 'Nest';
+  if (/node_modules\/(fastify|@fastify|find-my-way|avvio|light-my-request|fast-json-stringify|fast-querystring|toad-cache|process-warning|abstract-logging|rfdc)/.test(name)) return 'Fastify';
+  if (/node_modules\/(express|router|body-parser|send|finalhandler|on-finished|parseurl|path-to-regexp|cookie|etag|fresh|content-type|type-is|accepts|qs)\//.test(name)) return 'Express and its packages';
+  if (/node_modules\//.test(name)) return 'other packages';
+  if (/ node:|^node:/.test(name)) return 'Node (JavaScript)';
+  if (/ bench\//.test(name)) return 'bench app';
+  if (/^Builtins_/.test(name)) return 'V8 builtins';
+  if (/^(v8::internal::|heap::base::|cppgc::)(.*)(Heap|Scaven|Mark|Sweep|Evacuat|Worklist|Remembered|Pretenur|Slot|Page|MemoryChunk|Allocat|Space|Marking|GC|Gc|BodyDescriptor|Filler|Concurrent)/.test(name)) return 'V8 garbage collector';
+  if (/^(v8::internal::(compiler|maglev|baseline|interpreter)::|v8::internal::(Compiler|Parser|Scanner|Bytecode|Deoptimizer|Runtime_Compile))/.test(name)) return 'V8 compilers';
+  if (/^(v8::|void v8::|auto v8::)/.test(name)) return 'V8 runtime (C++)';
+  if (/^(node::|non-virtual thunk to node::|uv_|uv__|llhttp|nghttp|ares_)/.test(name)) return 'Node and libuv (C++)';
+  if (/^0x/.test(name)) return 'generated code, unnamed';
+  return 'C and C++ libraries';
+}
+
+/** Instructions per request of each named function in a window: self and inclusive. */
+interface Attributed {
+  readonly total: number;
+  readonly functions: Map<string, { self: number; inclusive: number }>;
+}
+
+/**
+ * Names callgrind's anonymous addresses (`0x…`) from the perf map (the last code object that
+ * covered the address: V8 reuses freed code space) and sums costs per name. Inclusive cost is
+ * summed only over entries at a code object's first instruction (where calls arrive), so a
+ * function's inclusive cost is not counted twice when callgrind splits its code.
+ */
+function attribute(dump: Dump, ranges: readonly CodeRange[], requests: number): Attributed {
+  const functions = new Map<string, { self: number; inclusive: number }>();
+  for (const f of dump.functions.values()) {
+    let name = f.name;
+    let entry = true;
+    if (/^0x[0-9a-f]+$/.test(f.name)) {
+      const address = parseInt(f.name, 16);
+      let found: CodeRange | undefined;
+      for (let i = ranges.length - 1; i >= 0; i--) {
+        if (ranges[i].start <= address && address < ranges[i].end) {
+          found = ranges[i];
+          break;
+        }
+      }
+      if (found) {
+        name = cleanName(found.name);
+        entry = found.start === address;
+      }
+    }
+    // C++ names carry their whole signature; the qualified name is enough to read.
+    name = name.replace(/\((?:[^()]|\([^()]*\))*\)( const)?( \[clone [^\]]*\])?$/, '');
+    const row = functions.get(name) ?? { self: 0, inclusive: 0 };
+    row.self += f.self / requests;
+    if (entry) row.inclusive += f.inclusive / requests;
+    functions.set(name, row);
+  }
+  return { total: dump.total / requests, functions };
+}
+
+interface ProfiledCell {
+  readonly cell: CellSpec;
+  readonly perRequest: number;
+  readonly attributed: Attributed;
+}
+
+function k(value: number, sign = false): string {
+  const text = (Math.abs(value) / 1000).toFixed(1);
+  return `${value < 0 ? '−' : sign ? '+' : ''}${text} k`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i === 0 ? ':--' : '--:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function byCategory(a: Attributed): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [name, row] of a.functions) out.set(category(name), (out.get(category(name)) ?? 0) + row.self);
+  return out;
+}
+
+/** The markdown of a profile: per category, the top differences, the library's functions. */
+function report(cells: readonly ProfiledCell[], pairs: readonly [ProfiledCell, ProfiledCell][], stamp: string, requests: number): string {
+  const md: string[] = [];
+  md.push(`## Instructions per function (callgrind), ${stamp}`, '');
+  md.push(`Window of ${requests.toLocaleString('en-US')} requests after the warm-up, per request; self = the function's own instructions, inclusive = with what it calls (from its entry). Generated code named from V8's perf map (\`--perf-basic-prof\`); functions TurboFan inlined are counted in their caller. Instructions per request of the windows (with JIT work): ${cells.map((c) => `${cellId(c.cell)} ${k(c.attributed.total)}`).join(', ')}.`, '');
+  for (const [x, y] of pairs) {
+    const lx = VARIANT_LABELS[x.cell.variant];
+    const ly = VARIANT_LABELS[y.cell.variant];
+    md.push(`### ${x.cell.adapter} ${x.cell.size} ${x.cell.shape}: ${lx} − ${ly}: ${k(x.attributed.total - y.attributed.total, true)} per request`, '');
+    const cx = byCategory(x.attributed);
+    const cy = byCategory(y.attributed);
+    const cats = [...new Set([...cx.keys(), ...cy.keys()])]
+      .map((c) => [c, cx.get(c) ?? 0, cy.get(c) ?? 0] as const)
+      .sort((p, q) => Math.abs(q[1] - q[2]) - Math.abs(p[1] - p[2]));
+    md.push(table(['category (self)', lx, ly, 'difference'], cats.map(([c, a, b]) => [c, k(a), k(b), k(a - b, true)])), '');
+    const names = new Set([...x.attributed.functions.keys(), ...y.attributed.functions.keys()]);
+    const rows = [...names]
+      .map((n) => [n, x.attributed.functions.get(n)?.self ?? 0, y.attributed.functions.get(n)?.self ?? 0] as const)
+      .filter(([, a, b]) => Math.abs(a - b) >= 200)
+      .sort((p, q) => Math.abs(q[1] - q[2]) - Math.abs(p[1] - p[2]))
+      .slice(0, 30);
+    md.push(`Functions whose own instructions differ most (at least 0.2 k per request):`, '');
+    md.push(table(['function', 'category', lx, ly, 'difference'], rows.map(([n, a, b]) => [`\`${n.slice(0, 120)}\``, category(n), k(a), k(b), k(a - b, true)])), '');
+  }
+  for (const c of cells.filter((x) => x.cell.variant === 'lib')) {
+    const lib = [...c.attributed.functions].filter(([n]) => category(n) === 'library (lib/)').sort((p, q) => q[1].inclusive - p[1].inclusive);
+    md.push(`### The library's functions in ${cellId(c.cell)}`, '');
+    md.push('Inclusive counts of a hook include the rest of the pipeline it hands the request to (`next()`/`done()`), up to the first asynchronous step.', '');
+    md.push(table(['function', 'inclusive', 'self'], lib.map(([n, r]) => [`\`${n.slice(0, 120)}\``, k(r.inclusive), k(r.self)])), '');
+  }
+  return md.join('\n');
+}
+
+async function main(): Promise<void> {
+  const config = instructionConfig();
+  const list = (process.env.BENCH_IR_PROFILE ?? 'fastify/small/none/actual,fastify/small/lib/actual,fastify/small/limit/actual').split(',');
+  const cells: CellSpec[] = list.map((id) => {
+    const [adapter, size, variant, shape] = id.split('/');
+    return { adapter: adapter as AdapterName, size: size as SizeName, variant: variant as CorsVariant, shape: shape as 'actual' | 'preflight' };
+  });
+  const dir = join(RESULTS_DIR, 'callgrind');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const profiled: ProfiledCell[] = [];
+  for (const cell of cells) {
+    process.stderr.write(`[ir-profile] ${cellId(cell)}\n`);
+    const run = await measureRun(cell, { config, dir, keep: true, extraNodeFlags: ['--perf-basic-prof'], base: `profile.${cellId(cell).replace(/\//g, '-')}.${stamp}` });
+    const mapFile = `/tmp/perf-${run.pid}.map`;
+    if (!existsSync(mapFile)) throw new Error(`${mapFile} missing: V8 wrote no perf map`);
+    const ranges = readPerfMap(mapFile);
+    // The kept files: [window, empty, final]; the window is the first numbered dump.
+    const attributed = attribute(readCallgrind(run.files[0]), ranges, config.requests);
+    rmSync(mapFile, { force: true });
+    profiled.push({ cell, perRequest: run.perRequest, attributed });
+  }
+  const find = (variant: CorsVariant, like: ProfiledCell) => profiled.find((p) => p.cell.variant === variant && p.cell.adapter === like.cell.adapter && p.cell.size === like.cell.size && p.cell.shape === like.cell.shape);
+  const pairs: [ProfiledCell, ProfiledCell][] = [];
+  for (const c of profiled.filter((p) => p.cell.variant === 'lib')) {
+    for (const other of ['none', 'limit', 'nest'] as const) {
+      const y = find(other, c);
+      if (y) pairs.push([c, y]);
+    }
+  }
+  const md = report(profiled, pairs, stamp, config.requests);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const base = join(RESULTS_DIR, `ir-profile-${stamp}`);
+  writeFileSync(`${base}.md`, `${md}\n`);
+  writeFileSync(`${base}.json`, JSON.stringify(profiled.map((p) => ({ cell: p.cell, perRequest: p.perRequest, total: p.attributed.total, functions: Object.fromEntries(p.attributed.functions) })), null, 1));
+  process.stdout.write(`${md}\n`);
+  process.stderr.write(`[ir-profile] wrote ${base}.md and .json; callgrind files in ${dir}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`ir-profile failed: ${String((error as Error)?.stack ?? error)}\n`);
+  process.exitCode = 1;
+});
