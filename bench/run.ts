@@ -13,6 +13,7 @@ import type {
   BenchConfig,
   Disturbance,
   BenchResults,
+  InstructionResults,
   CeilingResult,
   MachineInfo,
   MemoryResult,
@@ -22,6 +23,7 @@ import type {
   ServerKey,
 } from './model.js';
 import { ServerProcess, boost, pin, pinning, priority } from './processes.js';
+import { instructionConfig, runInstructions, saveInstructions } from './instructions.js';
 import { profileScenario, type ProfileComparisonSpec, type ProfileSummary } from './profile.js';
 import { printReport, writeMarkdown, writeSvg } from './report.js';
 import { corsDifferences, corsHeaders, EXPECT_STATUS, responseProblems, SHAPES } from './shapes.js';
@@ -547,6 +549,20 @@ async function main(): Promise<void> {
     );
   }
 
+  // Instruction counts under valgrind (bench/instructions.ts): the long part, last, and on by
+  // default in a full run; BENCH_INSTRUCTIONS=0 skips it (BENCHMARKS.md then keeps the section
+  // of an earlier run), =1 adds it to a smoke run. A failure there loses only that section.
+  let instructions: InstructionResults | undefined;
+  if ((process.env.BENCH_INSTRUCTIONS ?? (quick ? '0' : '1')) !== '0') {
+    log('instruction counts under valgrind (BENCH_INSTRUCTIONS=0 skips them)');
+    try {
+      instructions = await runInstructions(instructionConfig());
+      log(`instruction counts: wrote ${saveInstructions(instructions).json}`);
+    } catch (error) {
+      log(`instruction counts failed, report without them: ${String((error as Error)?.message ?? error)}`);
+    }
+  }
+
   const allRuns = series.flatMap((s) => s.runs);
   const disturbance = {
     runs: allRuns.length,
@@ -569,6 +585,7 @@ async function main(): Promise<void> {
     micro: micro.results,
     profiles,
     profileComparisons: plan.comparisons,
+    instructions,
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
   const stamp = startedAt.replace(/[:.]/g, '-');
