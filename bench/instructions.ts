@@ -58,17 +58,47 @@ const SHAPES_OF: Record<CorsVariant, readonly ShapeName[]> = {
 
 /**
  * Deterministic V8: no background threads (compilation and GC on the main thread, in program
- * order), fixed hash and random seeds, and a GC schedule that depends on allocation only (fixed
- * new-space size and heap growing, no memory reducer, no scavenge started from a task).
+ * order) and fixed hash and random seeds; and a garbage collector whose schedule depends on
+ * allocation only, sized like a default Node 20 server rather than --predictable-gc-schedule's
+ * (4 MB semi-spaces and 30% heap growing: 3-4 times the scavenges and 5 times the
+ * mark-compacts of a default server, so garbage collection weighed far more than it does in
+ * production): fixed 16 MB semi-spaces (the default maximum), the old generation growing 3×
+ * (a mark-compact about every 4,000 Express requests, as natively), no memory reducer, no
+ * scavenge or marking step started from a task. --trace-gc lets the harness see
+ * mark-compacts, to measure whole garbage-collection cycles.
  */
 export const NODE_FLAGS: readonly string[] = [
   '--single-threaded',
   '--predictable',
   '--hash-seed=1',
   '--random-seed=1',
-  '--predictable-gc-schedule',
+  '--min-semi-space-size=16',
+  '--max-semi-space-size=16',
+  '--heap-growing-percent=200',
+  '--no-memory-reducer',
   '--no-minor-gc-task',
+  '--no-incremental-marking-task',
+  '--trace-gc',
 ];
+
+/** Counts the collections a server reports on stdout (--trace-gc), and drains that pipe. */
+class GcWatcher {
+  markCompacts = 0;
+  scavenges = 0;
+  private rest = '';
+
+  constructor(stream: NodeJS.ReadableStream) {
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      const lines = (this.rest + chunk).split('\n');
+      this.rest = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.includes(' Mark-Compact ')) this.markCompacts++;
+        else if (line.includes(' Scavenge ')) this.scavenges++;
+      }
+    });
+  }
+}
 
 /**
  * Instruction counts only: callgrind (it can be switched on and dumped from outside, through
@@ -197,6 +227,20 @@ class SequentialClient {
     }
   }
 
+  /**
+   * Sends requests until `done()` holds after a response, at most `max`; returns how many were
+   * sent and whether `done()` held.
+   */
+  async sendUntil(shape: RequestShape, max: number, expectStatus: number, done: () => boolean): Promise<{ sent: number; met: boolean }> {
+    for (let i = 0; i < max; i++) {
+      await this.send(shape, 1, expectStatus);
+      // Let the server's stdout (--trace-gc) be read before deciding.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (done()) return { sent: i + 1, met: true };
+    }
+    return { sent: max, met: false };
+  }
+
   close(): void {
     this.agent.destroy();
   }
@@ -276,7 +320,9 @@ export async function measureRun(cell: CellSpec, options: RunOptions): Promise<I
       serverArgs: [`--keep-alive=${KEEP_ALIVE_MS}`],
       readyTimeoutMs: config.runTimeoutSeconds * 1000,
       place: false,
+      stdout: 'pipe',
     });
+    const gc = new GcWatcher(server.child.stdout!);
     unplace(server.child.pid!);
     const t1 = Date.now();
     client = new SequentialClient(server.port);
@@ -288,15 +334,35 @@ export async function measureRun(cell: CellSpec, options: RunOptions): Promise<I
     }
     if (problems.length) throw new Error(`not configured as intended: ${problems.join('; ')}`);
     await client.send(shape, config.warmupRequests - 1, expect);
+    // Whole garbage-collection cycles: the window starts right after a mark-compact (looked for
+    // over at most `requests` more uncounted requests) and, if it did, ends right after the
+    // first mark-compact once its requests are sent (at most `requests` more). A mark-compact
+    // costs as much as hundreds of requests; a window cut mid-cycle would count one more or
+    // one less of them depending on where the cycle happens to fall.
+    const seen = gc.markCompacts;
+    const start = await client.sendUntil(shape, config.requests, expect, () => gc.markCompacts > seen);
     const pid = server.child.pid!;
     const t2 = Date.now();
     // Counting on (or, instrumented from the start, a first dump) between two requests.
     await serverIdle(pid);
     callgrindControl(pid, ...(config.instrumentFromStart ? ['-d'] : ['-i', 'on']));
+    const gcAtStart = { markCompacts: gc.markCompacts, scavenges: gc.scavenges };
     await client.send(shape, config.requests, expect);
+    let requests = config.requests;
+    let endAligned = false;
+    if (start.met) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const afterRequests = gc.markCompacts;
+      const end = await client.sendUntil(shape, config.requests, expect, () => gc.markCompacts > afterRequests);
+      requests += end.sent;
+      endAligned = end.met;
+    }
     await serverIdle(pid);
     callgrindControl(pid, '-d');
     const t3 = Date.now();
+    // Collections the window held (a trace line may arrive a moment after its request).
+    await sleep(50);
+    const collections = { markCompacts: gc.markCompacts - gcAtStart.markCompacts, scavenges: gc.scavenges - gcAtStart.scavenges };
     // No request in between: what the vgdb interruption and an idle loop turn cost.
     await serverIdle(pid);
     callgrindControl(pid, '-d');
@@ -310,12 +376,15 @@ export async function measureRun(cell: CellSpec, options: RunOptions): Promise<I
     const whole = config.instrumentFromStart && final ? dumps.reduce((n, d) => n + d.total, 0) + readDump(final).total : null;
     const files = final ? [...numbered, final] : numbered;
     if (!options.keep) for (const f of files) rmSync(f, { force: true });
-    const jit = (window.jit - empty.jit) / config.requests;
-    const gross = (window.total - empty.total) / config.requests;
+    const jit = (window.jit - empty.jit) / requests;
+    const gross = (window.total - empty.total) / requests;
     return {
       perRequest: gross - jit,
       grossPerRequest: gross,
       jitPerRequest: jit,
+      requests,
+      wholeGcCycles: start.met && endAligned,
+      ...collections,
       window: window.total,
       empty: empty.total,
       whole,
@@ -414,7 +483,7 @@ export function compare(cells: readonly InstructionCell[]): InstructionCompariso
         value: xc.median - a.median,
         low: xc.min - a.max,
         high: xc.max - a.min,
-        targetText: target ? `≤ (b) − (a) = ${(b!.median - a.median).toFixed(0)}` : null,
+        targetText: target ? `≤ (b) − (a) (${b!.median >= a.median ? '+' : '−'}${(Math.abs(b!.median - a.median) / 1000).toFixed(1)} k)` : null,
         verdict: target ? verdictOf(c!.min - b!.max, c!.max - b!.min, 0) : null,
       });
     }
@@ -557,11 +626,29 @@ export function saveInstructions(results: InstructionResults): { json: string; m
   return { json, md, section };
 }
 
-/** Stand-alone: measure, save, print, and put the section into BENCHMARKS.md in place. */
+/**
+ * Stand-alone: measure, save, print, and put the section into BENCHMARKS.md in place.
+ * `--render <results.json>` does the same from a saved run, without measuring (after a change
+ * to the report or the comparisons).
+ */
 async function main(): Promise<void> {
-  const config = instructionConfig();
-  const results = await runInstructions(config);
-  const { json, md, section } = saveInstructions(results);
+  let results: InstructionResults;
+  let json: string;
+  let md: string;
+  let section: string;
+  if (process.argv[2] === '--render') {
+    const file = process.argv[3];
+    if (!file) throw new Error('usage: node .build/bench/instructions.js --render bench/results/instructions-<time>.json');
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as InstructionResults;
+    results = { ...saved, comparisons: compare(saved.cells) };
+    json = file;
+    md = file.replace(/\.json$/, '.md');
+    section = instructionsMarkdown(results);
+    writeFileSync(md, `${section}\n`);
+  } else {
+    results = await runInstructions(instructionConfig());
+    ({ json, md, section } = saveInstructions(results));
+  }
   process.stdout.write(`${instructionsText(results)}\n`);
   const benchmarks = join(ROOT, 'BENCHMARKS.md');
   if (process.env.BENCH_IR_WRITE !== '0' && existsSync(benchmarks)) {

@@ -156,6 +156,13 @@ export interface InstructionRun {
   readonly grossPerRequest: number;
   /** JIT work per request in the window (V8 compiling or deoptimizing): what a longer warm-up would remove. */
   readonly jitPerRequest: number;
+  /** Requests counted: BENCH_IR_REQUESTS, plus those up to the end of the last GC cycle. */
+  readonly requests: number;
+  /** Whether the window started and ended right after a mark-compact (whole GC cycles). */
+  readonly wholeGcCycles: boolean;
+  /** Collections in the window (from --trace-gc). */
+  readonly markCompacts: number;
+  readonly scavenges: number;
   /** Instructions counted from after the warm-up to after the counted requests. */
   readonly window: number;
   /** Instructions counted between two dumps with no request in between (vgdb's interruption). */

@@ -83,6 +83,8 @@ export interface LaunchOptions {
   readonly readyTimeoutMs?: number;
   /** Pin to the server CPU and raise the priority (default true): wall-time runs only. */
   readonly place?: boolean;
+  /** The server's stdout: inherited (default), or piped to `child.stdout` (V8's --trace-gc lines). */
+  readonly stdout?: 'inherit' | 'pipe';
 }
 
 /** A running benchmark server process. */
@@ -106,15 +108,16 @@ export class ServerProcess {
     const execArgv = [...(options.execArgv ?? [])];
     const args = [spec === 'raw' ? 'raw' : JSON.stringify(spec), ...(options.serverArgs ?? [])];
     const place = options.place ?? true;
+    const stdio = ['ignore', options.stdout ?? 'inherit', 'inherit', 'ipc'] as const;
     // fork() runs `execPath ...execArgv script ...args`: with a wrapper, execPath is the wrapper
     // and Node with its options comes first in execArgv.
     const child = options.wrapper
       ? fork(SERVER_SCRIPT, args, {
         execPath: options.wrapper.command,
         execArgv: [...options.wrapper.args, process.execPath, ...execArgv],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        stdio: [...stdio],
       })
-      : fork(SERVER_SCRIPT, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      : fork(SERVER_SCRIPT, args, { execArgv, stdio: [...stdio] });
     // A child inherits the harness's CPU; start-up (untimed) may use every core, then the server
     // is moved to its own CPU before anything is measured.
     if (place) pin(child.pid!, 'all');
