@@ -592,7 +592,8 @@ export async function runInstructions(config: InstructionConfig = instructionCon
         runs.get(id)!.push(run);
         done++;
         log(`${id} #${rep + 1}: ${(run.perRequest / 1000).toFixed(1)} k instructions/request ` +
-          `(${run.seconds.total.toFixed(0)} s; ${done}/${total}, ${((Date.now() - started) / 60_000).toFixed(1)} min so far)`);
+          `(JIT ${(run.jitPerRequest / 1000).toFixed(1)} k more; ${run.requests} requests, ${run.markCompacts} mark-compacts, ${run.scavenges} scavenges${run.wholeGcCycles ? ', whole GC cycles' : ''}; ` +
+          `${run.seconds.total.toFixed(0)} s; ${done}/${total}, ${((Date.now() - started) / 60_000).toFixed(1)} min so far)`);
       } catch (error) {
         done++;
         const message = String((error as Error)?.message ?? error);

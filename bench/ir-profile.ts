@@ -51,18 +51,20 @@ function cleanName(raw: string): string {
 /** Where a function belongs, for the summary by category. */
 export function category(name: string): string {
   if (/ \.build\/lib\/| lib\/|\/nest-cross-origin\//.test(name)) return 'library (lib/)';
+  if (/ \.build\/bench\/| bench\//.test(name)) return 'bench app';
   if (/node_modules\/@nestjs\//.test(name)) return 'Nest';
   if (/node_modules\/(fastify|@fastify|find-my-way|avvio|light-my-request|fast-json-stringify|fast-querystring|toad-cache|process-warning|abstract-logging|rfdc)/.test(name)) return 'Fastify';
   if (/node_modules\/(express|router|body-parser|send|finalhandler|on-finished|parseurl|path-to-regexp|cookie|etag|fresh|content-type|type-is|accepts|qs)\//.test(name)) return 'Express and its packages';
   if (/node_modules\//.test(name)) return 'other packages';
   if (/ node:|^node:/.test(name)) return 'Node (JavaScript)';
-  if (/ bench\//.test(name)) return 'bench app';
   if (/^Builtins_/.test(name)) return 'V8 builtins';
-  if (/^(v8::internal::|heap::base::|cppgc::)(.*)(Heap|Scaven|Mark|Sweep|Evacuat|Worklist|Remembered|Pretenur|Slot|Page|MemoryChunk|Allocat|Space|Marking|GC|Gc|BodyDescriptor|Filler|Concurrent)/.test(name)) return 'V8 garbage collector';
-  if (/^(v8::internal::(compiler|maglev|baseline|interpreter)::|v8::internal::(Compiler|Parser|Scanner|Bytecode|Deoptimizer|Runtime_Compile))/.test(name)) return 'V8 compilers';
-  if (/^(v8::|void v8::|auto v8::)/.test(name)) return 'V8 runtime (C++)';
+  // C++ names may start with a return type ("void v8::…", "unsigned long v8::…").
+  if (/(^|[\s<])(v8::internal::|heap::base::|cppgc::)\S*(Heap|Scaven|Mark|Sweep|Evacuat|Worklist|Remembered|Pretenur|Slot|Page|MemoryChunk|Allocat|Space|GC|Gc|BodyDescriptor|Filler|Concurrent)/.test(name)) return 'V8 garbage collector';
+  if (/(^|\s)v8::internal::((compiler|maglev|baseline|interpreter)::|(Compiler|Parser|Scanner|Bytecode|Deoptimizer|Runtime_Compile))/.test(name)) return 'V8 compilers';
+  if (/(^|\s)v8::/.test(name)) return 'V8 runtime (C++)';
   if (/^(node::|non-virtual thunk to node::|uv_|uv__|llhttp|nghttp|ares_)/.test(name)) return 'Node and libuv (C++)';
   if (/^0x/.test(name)) return 'generated code, unnamed';
+  if (/^RegExp:/.test(name)) return 'regular expressions (generated)';
   return 'C and C++ libraries';
 }
 
@@ -97,8 +99,9 @@ function attribute(dump: Dump, ranges: readonly CodeRange[], requests: number): 
         entry = found.start === address;
       }
     }
-    // C++ names carry their whole signature; the qualified name is enough to read.
-    name = name.replace(/\((?:[^()]|\([^()]*\))*\)( const)?( \[clone [^\]]*\])?$/, '');
+    // callgrind marks recursion depth ('2); C++ names carry their whole signature; the
+    // qualified name is enough to read.
+    name = name.replace(/'\d+$/, '').replace(/\((?:[^()]|\([^()]*\))*\)( const)?( \[clone [^\]]*\])?$/, '');
     const row = functions.get(name) ?? { self: 0, inclusive: 0 };
     row.self += f.self / requests;
     if (entry) row.inclusive += f.inclusive / requests;
@@ -161,27 +164,13 @@ function report(cells: readonly ProfiledCell[], pairs: readonly [ProfiledCell, P
   return md.join('\n');
 }
 
-async function main(): Promise<void> {
-  const config = instructionConfig();
-  const list = (process.env.BENCH_IR_PROFILE ?? 'fastify/small/none/actual,fastify/small/lib/actual,fastify/small/limit/actual').split(',');
-  const cells: CellSpec[] = list.map((id) => {
-    const [adapter, size, variant, shape] = id.split('/');
-    return { adapter: adapter as AdapterName, size: size as SizeName, variant: variant as CorsVariant, shape: shape as 'actual' | 'preflight' };
-  });
-  const dir = join(RESULTS_DIR, 'callgrind');
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const profiled: ProfiledCell[] = [];
-  for (const cell of cells) {
-    process.stderr.write(`[ir-profile] ${cellId(cell)}\n`);
-    const run = await measureRun(cell, { config, dir, keep: true, extraNodeFlags: ['--perf-basic-prof'], base: `profile.${cellId(cell).replace(/\//g, '-')}.${stamp}` });
-    const mapFile = `/tmp/perf-${run.pid}.map`;
-    if (!existsSync(mapFile)) throw new Error(`${mapFile} missing: V8 wrote no perf map`);
-    const ranges = readPerfMap(mapFile);
-    // The kept files: [window, empty, final]; the window is the first numbered dump.
-    const attributed = attribute(readCallgrind(run.files[0]), ranges, config.requests);
-    rmSync(mapFile, { force: true });
-    profiled.push({ cell, perRequest: run.perRequest, attributed });
-  }
+interface SavedProfile {
+  readonly stamp: string;
+  readonly requests: number;
+  readonly cells: readonly { cell: CellSpec; perRequest: number; total: number; functions: Record<string, { self: number; inclusive: number }> }[];
+}
+
+function pairsOf(profiled: readonly ProfiledCell[]): [ProfiledCell, ProfiledCell][] {
   const find = (variant: CorsVariant, like: ProfiledCell) => profiled.find((p) => p.cell.variant === variant && p.cell.adapter === like.cell.adapter && p.cell.size === like.cell.size && p.cell.shape === like.cell.shape);
   const pairs: [ProfiledCell, ProfiledCell][] = [];
   for (const c of profiled.filter((p) => p.cell.variant === 'lib')) {
@@ -190,13 +179,65 @@ async function main(): Promise<void> {
       if (y) pairs.push([c, y]);
     }
   }
-  const md = report(profiled, pairs, stamp, config.requests);
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const base = join(RESULTS_DIR, `ir-profile-${stamp}`);
+  return pairs;
+}
+
+/** Measures (or with `--render <json>`, reads a saved profile), then writes its markdown. */
+async function main(): Promise<void> {
+  const config = instructionConfig();
+  let saved: SavedProfile;
+  let base: string;
+  if (process.argv[2] === '--render') {
+    const file = process.argv[3];
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as SavedProfile | SavedProfile['cells'];
+    // The first version saved the cells alone.
+    saved = Array.isArray(raw)
+      ? { stamp: /ir-profile-(.*)\.json$/.exec(file)?.[1] ?? file, requests: config.requests, cells: raw as SavedProfile['cells'] }
+      : (raw as SavedProfile);
+    base = file.replace(/\.json$/, '');
+  } else {
+    const list = (process.env.BENCH_IR_PROFILE ?? 'fastify/small/none/actual,fastify/small/lib/actual,fastify/small/limit/actual').split(',');
+    const cells: CellSpec[] = list.map((id) => {
+      const [adapter, size, variant, shape] = id.split('/');
+      return { adapter: adapter as AdapterName, size: size as SizeName, variant: variant as CorsVariant, shape: shape as 'actual' | 'preflight' };
+    });
+    const dir = join(RESULTS_DIR, 'callgrind');
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const out: SavedProfile['cells'][number][] = [];
+    for (const cell of cells) {
+      process.stderr.write(`[ir-profile] ${cellId(cell)}\n`);
+      const runBase = `profile.${cellId(cell).replace(/\//g, '-')}.${stamp}`;
+      const run = await measureRun(cell, { config, dir, keep: true, extraNodeFlags: ['--perf-basic-prof'], base: runBase });
+      const mapFile = `/tmp/perf-${run.pid}.map`;
+      if (!existsSync(mapFile)) throw new Error(`${mapFile} missing: V8 wrote no perf map`);
+      // Kept next to the callgrind files, so the names can be read again.
+      writeFileSync(join(dir, `${runBase}.perf.map`), readFileSync(mapFile));
+      rmSync(mapFile, { force: true });
+      // The kept files: [window, empty, final]; the window is the first numbered dump.
+      const attributed = attribute(readCallgrind(run.files[0]), readPerfMap(join(dir, `${runBase}.perf.map`)), run.requests);
+      out.push({ cell, perRequest: run.perRequest, total: attributed.total, functions: Object.fromEntries(attributed.functions) });
+    }
+    saved = { stamp, requests: config.requests, cells: out };
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    base = join(RESULTS_DIR, `ir-profile-${stamp}`);
+    writeFileSync(`${base}.json`, JSON.stringify(saved, null, 1));
+  }
+  const profiled: ProfiledCell[] = saved.cells.map((c) => {
+    // Names are categorized when reported, so a saved profile can be re-rendered.
+    const functions = new Map<string, { self: number; inclusive: number }>();
+    for (const [n, r] of Object.entries(c.functions)) {
+      const name = n.replace(/'\d+$/, '');
+      const row = functions.get(name) ?? { self: 0, inclusive: 0 };
+      row.self += r.self;
+      row.inclusive += r.inclusive;
+      functions.set(name, row);
+    }
+    return { cell: c.cell, perRequest: c.perRequest, attributed: { total: c.total, functions } };
+  });
+  const md = report(profiled, pairsOf(profiled), saved.stamp, saved.requests);
   writeFileSync(`${base}.md`, `${md}\n`);
-  writeFileSync(`${base}.json`, JSON.stringify(profiled.map((p) => ({ cell: p.cell, perRequest: p.perRequest, total: p.attributed.total, functions: Object.fromEntries(p.attributed.functions) })), null, 1));
   process.stdout.write(`${md}\n`);
-  process.stderr.write(`[ir-profile] wrote ${base}.md and .json; callgrind files in ${dir}\n`);
+  process.stderr.write(`[ir-profile] wrote ${base}.md and .json\n`);
 }
 
 main().catch((error: unknown) => {
