@@ -104,6 +104,23 @@ function timing(r: InstructionResults): string {
     `${r.skippedRuns ? `; ${r.skippedRuns} runs skipped when the time budget ran out` : ''}.`;
 }
 
+/**
+ * Cells whose windows held a mark-compact without starting and ending on one: their count
+ * holds one collection more or less than whole cycles would, which the reader should know
+ * when comparing them with a cell whose windows held none (or whole cycles).
+ */
+function gcNote(r: InstructionResults): string {
+  const cut = r.cells.filter((c) => c.runs.some((x) => !x.wholeGcCycles && x.markCompacts > 0));
+  const whole = r.cells.filter((c) => c.runs.length > 0 && c.runs.every((x) => x.wholeGcCycles));
+  const none = r.cells.filter((c) => c.runs.length > 0 && c.runs.every((x) => !x.wholeGcCycles && x.markCompacts === 0));
+  const list = (cells: readonly InstructionCell[]) => cells.map((c) => `${c.id} (${c.runs.map((x) => `${x.markCompacts} in ${x.requests.toLocaleString('en-US')}`).join(', ')})`).join('; ');
+  const parts: string[] = [];
+  if (whole.length) parts.push(`Windows of whole GC cycles (from just after a mark-compact to just after another): ${whole.length} cells.`);
+  if (none.length) parts.push(`No mark-compact in the window: ${none.map((c) => c.id).join(', ')}.`);
+  if (cut.length) parts.push(`A mark-compact inside a window that could not be aligned to whole cycles (no mark-compact within ${r.config.requests.toLocaleString('en-US')} requests after the warm-up), mark-compacts in requests per run: ${list(cut)}; compare these cells with others that hold as many.`);
+  return parts.join(' ');
+}
+
 function failures(r: InstructionResults): string[] {
   return r.cells.flatMap((c) => c.failures.map((f) => `- ${c.id}: ${f}`));
 }
@@ -123,6 +140,8 @@ export function instructionsMarkdown(r: InstructionResults): string {
   const x = comparisonTable(r);
   md.push(mdTable(x.header, x.rows), '');
   md.push(`${repeatability(r)}`, '');
+  const gc = r.cells.some((c) => c.runs.some((x) => x.markCompacts !== undefined)) ? gcNote(r) : '';
+  if (gc) md.push(gc, '');
   const failed = failures(r);
   if (failed.length) md.push('Failed runs:', '', ...failed, '');
   md.push('Method and knobs: [bench/README.md](bench/README.md#instructions-per-request-valgrind). Raw counts per run: `bench/results/instructions-*.json`.', '');

@@ -10,7 +10,8 @@
 // the server idle, `callgrind_control -d` dumps the count; a second dump right after, with no
 // request in between, measures what being interrupted by vgdb costs, which is subtracted. The
 // counts are those of exactly the requests sent in between: start-up, module loading and the
-// JIT warm-up are never counted. Nothing runs in the server's JavaScript to mark the window
+// JIT warm-up are never counted. The window starts and ends right after a mark-compact (seen
+// in the server's --trace-gc output) where the app has them, so it holds whole GC cycles. Nothing runs in the server's JavaScript to mark the window
 // (a marker there deoptimized the request path and made V8 compile it again inside the window).
 //
 //   npm run bench:instructions
