@@ -117,7 +117,7 @@ function gcNote(r: InstructionResults): string {
   const parts: string[] = [];
   if (whole.length) parts.push(`Windows of whole GC cycles (from just after a mark-compact to just after another): ${whole.length} cells.`);
   if (none.length) parts.push(`No mark-compact in the window: ${none.map((c) => c.id).join(', ')}.`);
-  if (cut.length) parts.push(`A mark-compact inside a window that could not be aligned to whole cycles (no mark-compact within ${r.config.requests.toLocaleString('en-US')} requests after the warm-up), mark-compacts in requests per run: ${list(cut)}; compare these cells with others that hold as many.`);
+  if (cut.length) parts.push(`A mark-compact inside a window that could not be aligned to whole cycles (no mark-compact came soon enough after the warm-up to start on), mark-compacts in requests per run: ${list(cut)}; compare these cells with others that hold as many.`);
   return parts.join(' ');
 }
 

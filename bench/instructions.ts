@@ -336,12 +336,13 @@ export async function measureRun(cell: CellSpec, options: RunOptions): Promise<I
     if (problems.length) throw new Error(`not configured as intended: ${problems.join('; ')}`);
     await client.send(shape, config.warmupRequests - 1, expect);
     // Whole garbage-collection cycles: the window starts right after a mark-compact (looked for
-    // over at most `requests` more uncounted requests) and, if it did, ends right after the
-    // first mark-compact once its requests are sent (at most `requests` more). A mark-compact
-    // costs as much as hundreds of requests; a window cut mid-cycle would count one more or
-    // one less of them depending on where the cycle happens to fall.
+    // over at most 3 × `requests` more uncounted requests, which run uninstrumented and cost
+    // little) and, if it did, ends right after the first mark-compact once its requests are
+    // sent (at most `requests` more). A mark-compact costs as much as hundreds of requests; a
+    // window cut mid-cycle would count one more or one less of them depending on where the
+    // cycle happens to fall.
     const seen = gc.markCompacts;
-    const start = await client.sendUntil(shape, config.requests, expect, () => gc.markCompacts > seen);
+    const start = await client.sendUntil(shape, 3 * config.requests, expect, () => gc.markCompacts > seen);
     const pid = server.child.pid!;
     const t2 = Date.now();
     // Counting on (or, instrumented from the start, a first dump) between two requests.
