@@ -640,12 +640,26 @@ async function main(): Promise<void> {
   let md: string;
   let section: string;
   if (process.argv[2] === '--render') {
-    const file = process.argv[3];
-    if (!file) throw new Error('usage: node .build/bench/instructions.js --render bench/results/instructions-<time>.json');
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as InstructionResults;
-    results = { ...saved, comparisons: compare(saved.cells) };
-    json = file;
-    md = file.replace(/\.json$/, '.md');
+    const files = process.argv.slice(3);
+    if (files.length === 0) throw new Error('usage: node .build/bench/instructions.js --render bench/results/instructions-<time>.json [more.json…]');
+    // Several files: a cell measured again in a later file replaces the earlier one (a few
+    // cells re-measured after a fix, say); the section lists every file's run.
+    const saved = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as InstructionResults);
+    const cells = new Map<string, InstructionCell>();
+    for (const r of saved) for (const c of r.cells) if (c.runs.length > 0 || !cells.has(c.id)) cells.set(c.id, c);
+    const first = saved[0];
+    const merged = [...cells.values()];
+    results = {
+      ...first,
+      wallSeconds: saved.reduce((n, r) => n + r.wallSeconds, 0),
+      cells: merged,
+      comparisons: compare(merged),
+      skippedRuns: saved.reduce((n, r) => n + r.skippedRuns, 0),
+      ...(saved.length > 1 ? { mergedFrom: saved.map((r) => `${r.startedAt} (${r.cells.filter((c) => c.runs.length > 0 && cells.get(c.id) === c).map((c) => c.id).join(', ') || 'no cell kept'})`) } : {}),
+    };
+    json = files[files.length - 1];
+    md = json.replace(/\.json$/, saved.length > 1 ? '.merged.md' : '.md');
+    if (saved.length > 1) writeFileSync(json.replace(/\.json$/, '.merged.json'), JSON.stringify(results, null, 2));
     section = instructionsMarkdown(results);
     writeFileSync(md, `${section}\n`);
   } else {

@@ -235,4 +235,6 @@ export interface InstructionResults {
   readonly comparisons: readonly InstructionComparison[];
   /** Runs skipped because the time budget ran out. */
   readonly skippedRuns: number;
+  /** When re-rendered from several saved runs: each run's start and the cells kept from it. */
+  readonly mergedFrom?: readonly string[];
 }
