@@ -522,11 +522,18 @@ export function compare(cells: readonly InstructionCell[]): InstructionCompariso
   return out;
 }
 
+/**
+ * What was measured: the last commit that changed lib/ (and whether lib/ has uncommitted
+ * changes), and the commit of the harness. Read when the run starts.
+ */
 function gitState(): string {
   try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
-    return `${head}${dirty ? ' + uncommitted changes in lib/' : ''}`;
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    const lib = git('log', '-1', '--format=%h', '--', 'lib');
+    const dirty = git('status', '--porcelain', '--', 'lib') !== '';
+    const harness = git('rev-parse', '--short', 'HEAD');
+    const benchDirty = git('status', '--porcelain', '--', 'bench/*.ts') !== '';
+    return `lib/ ${lib}${dirty ? ' + uncommitted changes' : ''}, harness ${harness}${benchDirty ? ' + uncommitted changes' : ''}`;
   } catch {
     return 'unknown';
   }
@@ -561,6 +568,7 @@ export function plannedCells(config: InstructionConfig): CellSpec[] {
 export async function runInstructions(config: InstructionConfig = instructionConfig()): Promise<InstructionResults> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
+  const git = gitState();
   const version = valgrindVersion();
   if (version === 'not installed') throw new Error('valgrind is not installed (apt-get install valgrind)');
   const keep = process.env.BENCH_IR_KEEP === '1';
@@ -610,7 +618,7 @@ export async function runInstructions(config: InstructionConfig = instructionCon
     startedAt,
     wallSeconds: (Date.now() - started) / 1000,
     config,
-    machine: { node: process.version, valgrind: version, cores: availableParallelism(), git: gitState() },
+    machine: { node: process.version, valgrind: version, cores: availableParallelism(), git },
     cells: cellResults,
     comparisons: compare(cellResults),
     skippedRuns: skipped,
