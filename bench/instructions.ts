@@ -659,11 +659,14 @@ async function main(): Promise<void> {
     const merged = [...cells.values()];
     results = {
       ...first,
+      machine: { ...first.machine, git: [...new Set(saved.map((r) => r.machine.git))].join('; ') },
       wallSeconds: saved.reduce((n, r) => n + r.wallSeconds, 0),
       cells: merged,
       comparisons: compare(merged),
       skippedRuns: saved.reduce((n, r) => n + r.skippedRuns, 0),
-      ...(saved.length > 1 ? { mergedFrom: saved.map((r) => `${r.startedAt} (${r.cells.filter((c) => c.runs.length > 0 && cells.get(c.id) === c).map((c) => c.id).join(', ') || 'no cell kept'})`) } : {}),
+      ...(saved.length > 1
+        ? { mergedFrom: saved.map((r) => `${r.startedAt}, ${r.machine.git}: ${r.cells.filter((c) => c.runs.length > 0 && cells.get(c.id) === c).map((c) => c.id).join(', ') || 'no cell kept'}`) }
+        : {}),
     };
     json = files[files.length - 1];
     md = json.replace(/\.json$/, saved.length > 1 ? '.merged.md' : '.md');
