@@ -133,7 +133,7 @@ export function instructionsMarkdown(r: InstructionResults): string {
   md.push(`Measured by \`npm run bench:instructions\` (bench/instructions.ts) on ${r.startedAt} (${r.machine.git}); ${r.machine.valgrind}, Node ${r.machine.node}. ` +
     `${c.repeats} run${c.repeats > 1 ? 's' : ''} per cell of the small app, ${c.repeatsLarge} of the large app (1,000 routes + 10,000 origins); each run: a fresh server under callgrind, ` +
     `${c.warmupRequests.toLocaleString('en-US')} warm-up requests, then ${c.requests.toLocaleString('en-US')} counted, one at a time over one keep-alive connection. ${timing(r)}`, '');
-  if (r.mergedFrom) md.push(`Merged from ${r.mergedFrom.length} invocations (a cell measured again replaces the earlier one): ${r.mergedFrom.join('; ')}.`, '');
+  if (r.mergedFrom) md.push(`Merged from ${r.mergedFrom.length} invocations (a cell measured again replaces the earlier one):`, '', ...r.mergedFrom.map((x) => `- ${x}`), '');
   md.push('Instructions the server executes per request (callgrind `Ir`, no cache simulation; the client is another process), median of the runs and, in parentheses, the lowest and highest run:', '');
   const t = perRequestTable(r, true);
   md.push(mdTable(t.header, t.rows), '');

@@ -11,8 +11,9 @@
 // request in between, measures what being interrupted by vgdb costs, which is subtracted. The
 // counts are those of exactly the requests sent in between: start-up, module loading and the
 // JIT warm-up are never counted. The window starts and ends right after a mark-compact (seen
-// in the server's --trace-gc output) where the app has them, so it holds whole GC cycles. Nothing runs in the server's JavaScript to mark the window
-// (a marker there deoptimized the request path and made V8 compile it again inside the window).
+// in the server's --trace-gc output) where the app has them, so it holds whole GC cycles.
+// Nothing runs in the server's JavaScript to mark the window (a marker there deoptimized the
+// request path and made V8 compile it again inside the window).
 //
 //   npm run bench:instructions
 //   BENCH_ADAPTERS=fastify BENCH_SIZES=small BENCH_VARIANTS=none,lib npm run bench:instructions

@@ -207,7 +207,14 @@ async function main(): Promise<void> {
     for (const cell of cells) {
       process.stderr.write(`[ir-profile] ${cellId(cell)}\n`);
       const runBase = `profile.${cellId(cell).replace(/\//g, '-')}.${stamp}`;
-      const run = await measureRun(cell, { config, dir, keep: true, extraNodeFlags: ['--perf-basic-prof'], base: runBase });
+      // --perf-basic-prof also turns V8's log on: into the results, not the working directory.
+      const run = await measureRun(cell, {
+        config,
+        dir,
+        keep: true,
+        extraNodeFlags: ['--perf-basic-prof', `--logfile=${join(dir, `${runBase}.v8.log`)}`],
+        base: runBase,
+      });
       const mapFile = `/tmp/perf-${run.pid}.map`;
       if (!existsSync(mapFile)) throw new Error(`${mapFile} missing: V8 wrote no perf map`);
       // Kept next to the callgrind files, so the names can be read again.
