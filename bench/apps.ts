@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Controller, Delete, Get, Header, Module, Patch, Post, Put, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { CorsModule, CrossOrigin, type CorsOptions } from '../lib/index.js';
@@ -12,9 +13,15 @@ export type AdapterName = 'express' | 'fastify';
  * How CORS is done: (a) `none`, (b) `nest` = Nest's own `app.enableCors()` (the `cors` package
  * on Express, `@fastify/cors` on Fastify), (c) `lib` = `CorsModule.forRoot` + `@CrossOrigin`,
  * (d) `static` = the headers (c) sends on the benchmarked actual request, written as static
- * `@Header()`s on its handler: the cost of the bytes with no decision at all.
+ * `@Header()`s on its handler: the cost of the bytes with no decision at all, (e) `limit` = a bare
+ * platform middleware (Express `app.use`) or hook (Fastify `onRequest`), added first as the
+ * library adds its own, that sets (c)'s precomputed headers on every request and answers every
+ * OPTIONS with (c)'s preflight headers: the same headers with no decision, and no Nest.
  */
-export type CorsVariant = 'none' | 'nest' | 'lib' | 'static';
+export type CorsVariant = 'none' | 'nest' | 'lib' | 'static' | 'limit';
+
+/** Response headers as ordered name/value pairs. */
+export type HeaderList = readonly (readonly [string, string])[];
 
 /** What one benchmark server process builds. Serialised to JSON on the child's command line. */
 export interface AppSpec {
@@ -24,6 +31,12 @@ export interface AppSpec {
   readonly routes: number;
   /** Number of exact origins in the allowed list (2 for the small app, 10,000 for the scale case). */
   readonly origins: number;
+  /**
+   * (e) only: the headers it sends, as read from (c)'s real responses by the harness, so the
+   * limit keeps sending what the library sends when the library changes. Defaults to
+   * {@link LIMIT_HEADERS}.
+   */
+  readonly limitHeaders?: { readonly actual: HeaderList; readonly preflight: HeaderList };
 }
 
 // Every app sits under this prefix, as most Nest apps do with `setGlobalPrefix('api')`. It also
@@ -82,12 +95,30 @@ function nestCorsOptions(origins: string[]): Record<string, unknown> {
  * decision, the same bytes. The harness compares real responses of (c) and (d) before timing
  * and refuses to run when their CORS headers differ, so this list cannot drift from the library.
  */
-export const STATIC_CORS_HEADERS: readonly (readonly [string, string])[] = Object.freeze([
+export const STATIC_CORS_HEADERS: HeaderList = Object.freeze([
   ['Access-Control-Allow-Origin', ALLOWED_ORIGIN],
   ['Access-Control-Allow-Credentials', 'true'],
   ['Access-Control-Expose-Headers', 'X-Total-Count'],
   ['Vary', 'Origin'],
 ]);
+
+/**
+ * What (e) sends when the harness does not pass (c)'s headers: (c)'s answers to the benchmark
+ * requests as of this writing. The instruction-count harness reads them from a running (c)
+ * instead and checks (e) against (c) before measuring.
+ */
+export const LIMIT_HEADERS: { readonly actual: HeaderList; readonly preflight: HeaderList } = Object.freeze({
+  actual: STATIC_CORS_HEADERS,
+  preflight: Object.freeze([
+    ['Access-Control-Allow-Origin', ALLOWED_ORIGIN],
+    ['Access-Control-Expose-Headers', 'X-Total-Count'],
+    ['Access-Control-Allow-Credentials', 'true'],
+    ['Access-Control-Allow-Headers', PREFLIGHT_HEADERS],
+    ['Access-Control-Allow-Methods', 'GET, HEAD, POST, OPTIONS, PUT, PATCH, DELETE'],
+    ['Access-Control-Max-Age', '600'],
+    ['Vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers'],
+  ] as const),
+});
 
 const ITEMS = Object.freeze({ items: [{ id: 1, name: 'one' }, { id: 2, name: 'two' }] });
 
@@ -206,9 +237,63 @@ export function rootModule(spec: AppSpec): DynamicModule {
   return { module: BenchRootModule, imports, controllers };
 }
 
+type Next = (err?: unknown) => void;
+
+/**
+ * (e): the bare Express middleware. No decision: every request gets the actual-request
+ * headers and every OPTIONS the preflight answer (204, no body, one `writeHead`).
+ */
+function expressLimit(headers: NonNullable<AppSpec['limitHeaders']>) {
+  const actual = headers.actual.map(([name, value]) => [name, value] as const);
+  const preflight = headers.preflight.flat();
+  return function corsLimit(req: IncomingMessage, res: ServerResponse, next: Next): void {
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, preflight);
+      res.end();
+      return;
+    }
+    for (let i = 0; i < actual.length; i++) res.setHeader(actual[i][0], actual[i][1]);
+    next();
+  };
+}
+
+interface FastifyReplyLike {
+  raw: ServerResponse;
+  headers(values: Record<string, string>): unknown;
+  hijack(): unknown;
+}
+
+/**
+ * (e): the bare Fastify `onRequest` hook. Actual requests get the headers through Fastify's own
+ * `reply.headers()`; an OPTIONS is answered on the raw response after `hijack()`, as the
+ * cheapest complete answer Fastify allows from a hook.
+ */
+function fastifyLimit(headers: NonNullable<AppSpec['limitHeaders']>) {
+  const actual = Object.fromEntries(headers.actual);
+  const preflight = headers.preflight.flat();
+  return function corsLimit(request: { raw: IncomingMessage }, reply: FastifyReplyLike, done: Next): void {
+    if (request.raw.method === 'OPTIONS') {
+      reply.hijack();
+      reply.raw.writeHead(204, preflight);
+      reply.raw.end();
+      return;
+    }
+    reply.headers(actual);
+    done();
+  };
+}
+
 /** Creates, configures and initialises the app for a spec (routes registered, not listening). */
 export async function createApp(spec: AppSpec): Promise<INestApplication> {
   const adapter = spec.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
+  if (spec.cors === 'limit') {
+    // Before Nest sees the adapter: first in Express's stack (after the adapter's own hook, as
+    // the library's middleware is), and on Fastify queued ahead of @fastify/middie, which
+    // NestFactory.create() registers; the library moves its hook to the same place.
+    const headers = spec.limitHeaders ?? LIMIT_HEADERS;
+    if (adapter instanceof FastifyAdapter) adapter.getInstance().addHook('onRequest', fastifyLimit(headers) as never);
+    else adapter.use(expressLimit(headers));
+  }
   const app = await NestFactory.create(rootModule(spec), adapter as never, { logger: false, abortOnError: false });
   app.setGlobalPrefix(GLOBAL_PREFIX);
   if (spec.cors === 'nest') app.enableCors(nestCorsOptions(originList(spec.origins)));

@@ -1,4 +1,4 @@
-import type { AdapterName } from './apps.js';
+import type { AdapterName, CorsVariant } from './apps.js';
 import type { Measurement } from './measure.js';
 import type { MicroResult } from './micro.js';
 import type { ProfileComparisonSpec, ProfileSummary } from './profile.js';
@@ -138,4 +138,103 @@ export interface BenchResults {
   readonly profiles: readonly ProfileSummary[];
   /** Which profiles the report sets against each other (both sides of a missed target). */
   readonly profileComparisons?: readonly ProfileComparisonSpec[];
+  /** Instructions per request under valgrind (bench/instructions.ts); absent when skipped. */
+  readonly instructions?: InstructionResults;
+}
+
+/** The two apps of the instruction counts: the small one, and 1,000 routes + 10,000 origins. */
+export type SizeName = 'small' | 'large';
+
+/** One valgrind run of one cell: a fresh server, warm-up, then the measured window. */
+export interface InstructionRun {
+  /**
+   * Instructions per request, net of JIT work: (window − empty window − JIT work in the window)
+   * / requests. The figure every table and comparison uses.
+   */
+  readonly perRequest: number;
+  /** The same with the JIT work: (window − empty window) / requests. */
+  readonly grossPerRequest: number;
+  /** JIT work per request in the window (V8 compiling or deoptimizing): what a longer warm-up would remove. */
+  readonly jitPerRequest: number;
+  /** Requests counted: BENCH_IR_REQUESTS, plus those up to the end of the last GC cycle. */
+  readonly requests: number;
+  /** Whether the window started and ended right after a mark-compact (whole GC cycles). */
+  readonly wholeGcCycles: boolean;
+  /** Collections in the window (from --trace-gc). */
+  readonly markCompacts: number;
+  readonly scavenges: number;
+  /** Instructions counted from after the warm-up to after the counted requests. */
+  readonly window: number;
+  /** Instructions counted between two dumps with no request in between (vgdb's interruption). */
+  readonly empty: number;
+  /** Instructions of the whole process (start-up to exit); null when not instrumented from the start. */
+  readonly whole: number | null;
+  /** Wall seconds: start-up, warm-up, measured window, the whole run. */
+  readonly seconds: { readonly startup: number; readonly warmup: number; readonly window: number; readonly total: number };
+}
+
+/** One cell: adapter × app size × CORS variant × request shape, measured `runs.length` times. */
+export interface InstructionCell {
+  readonly id: string;
+  readonly adapter: AdapterName;
+  readonly size: SizeName;
+  readonly variant: CorsVariant;
+  readonly shape: 'actual' | 'preflight';
+  readonly runs: readonly InstructionRun[];
+  /** Runs that failed (timeout, wrong response, crash), with the reason. */
+  readonly failures: readonly string[];
+  /** Median, lowest and highest instructions per request over the runs (NaN without runs). */
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** A comparison of cells of one adapter and app size, with its target when it has one. */
+export interface InstructionComparison {
+  readonly id: string;
+  readonly adapter: AdapterName;
+  readonly size: SizeName;
+  readonly shape: 'actual' | 'preflight';
+  /** `added`: x − y in instructions per request; `ratio`: x / y. */
+  readonly kind: 'added' | 'ratio';
+  readonly x: CorsVariant;
+  readonly y: CorsVariant;
+  readonly label: string;
+  /** From the medians, and the interval the runs' extremes allow. */
+  readonly value: number;
+  readonly low: number;
+  readonly high: number;
+  readonly targetText: string | null;
+  /** `holds` / `MISSED` over the whole interval, `within spread` when the interval straddles it. */
+  readonly verdict: 'holds' | 'MISSED' | 'within spread' | null;
+}
+
+export interface InstructionConfig {
+  readonly warmupRequests: number;
+  readonly requests: number;
+  readonly repeats: number;
+  readonly repeatsLarge: number;
+  readonly adapters: readonly AdapterName[];
+  readonly sizes: readonly SizeName[];
+  readonly variants: readonly CorsVariant[];
+  readonly shapes: readonly ('actual' | 'preflight')[];
+  readonly runTimeoutSeconds: number;
+  readonly budgetSeconds: number;
+  /** Callgrind instruments from process start (whole-run counts) or from the first marker. */
+  readonly instrumentFromStart: boolean;
+  readonly nodeFlags: readonly string[];
+  readonly valgrindFlags: readonly string[];
+}
+
+export interface InstructionResults {
+  readonly startedAt: string;
+  readonly wallSeconds: number;
+  readonly config: InstructionConfig;
+  readonly machine: { readonly node: string; readonly valgrind: string; readonly cores: number; readonly git: string };
+  readonly cells: readonly InstructionCell[];
+  readonly comparisons: readonly InstructionComparison[];
+  /** Runs skipped because the time budget ran out. */
+  readonly skippedRuns: number;
+  /** When re-rendered from several saved runs: each run's start and the cells kept from it. */
+  readonly mergedFrom?: readonly string[];
 }

@@ -47,6 +47,46 @@ export function boost(pid: number): void {
   }
 }
 
+/**
+ * Undoes what a child inherits from a pinned, boosted harness: every CPU and nice 0 on every
+ * thread. For long runs whose result does not depend on scheduling (instruction counts), so
+ * they do not hold a raised priority on a shared machine for half an hour.
+ */
+export function unplace(pid: number): void {
+  if (pinning.enabled) {
+    try {
+      pin(pid, 'all');
+    } catch {
+      // The process may have exited already.
+    }
+  }
+  try {
+    const tids = readdirSync(`/proc/${pid}/task`);
+    execFileSync('renice', ['-n', '0', '-p', ...tids], { stdio: 'ignore' });
+  } catch {
+    // Not Linux, or gone: nothing to undo.
+  }
+}
+
+/** How a server process is started, beyond its spec. */
+export interface LaunchOptions {
+  /** Node options of the server (e.g. --expose-gc, --cpu-prof). */
+  readonly execArgv?: readonly string[];
+  /**
+   * A program that runs Node (valgrind): the server is started as `wrapper.command
+   * ...wrapper.args <node> ...execArgv server.js <spec>`; the IPC channel passes through it.
+   */
+  readonly wrapper?: { readonly command: string; readonly args: readonly string[] };
+  /** Extra arguments of server.js after the spec (e.g. --keep-alive=<ms>). */
+  readonly serverArgs?: readonly string[];
+  /** How long start-up may take (default 120 s). */
+  readonly readyTimeoutMs?: number;
+  /** Pin to the server CPU and raise the priority (default true): wall-time runs only. */
+  readonly place?: boolean;
+  /** The server's stdout: inherited (default), or piped to `child.stdout` (V8's --trace-gc lines). */
+  readonly stdout?: 'inherit' | 'pipe';
+}
+
 /** A running benchmark server process. */
 export class ServerProcess {
   private constructor(
@@ -63,16 +103,30 @@ export class ServerProcess {
    * Starts a server for `spec` (or the bare node:http server for `'raw'`). `execArgv` lets the
    * memory run add --expose-gc and the profile run --cpu-prof.
    */
-  static async start(spec: AppSpec | 'raw', label: string, execArgv: string[] = []): Promise<ServerProcess> {
-    const child = fork(SERVER_SCRIPT, [spec === 'raw' ? 'raw' : JSON.stringify(spec)], {
-      execArgv,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+  static async start(spec: AppSpec | 'raw', label: string, execArgvOrOptions: string[] | LaunchOptions = []): Promise<ServerProcess> {
+    const options: LaunchOptions = Array.isArray(execArgvOrOptions) ? { execArgv: execArgvOrOptions } : execArgvOrOptions;
+    const execArgv = [...(options.execArgv ?? [])];
+    const args = [spec === 'raw' ? 'raw' : JSON.stringify(spec), ...(options.serverArgs ?? [])];
+    const place = options.place ?? true;
+    const stdio = ['ignore', options.stdout ?? 'inherit', 'inherit', 'ipc'] as const;
+    // fork() runs `execPath ...execArgv script ...args`: with a wrapper, execPath is the wrapper
+    // and Node with its options comes first in execArgv.
+    const child = options.wrapper
+      ? fork(SERVER_SCRIPT, args, {
+        execPath: options.wrapper.command,
+        execArgv: [...options.wrapper.args, process.execPath, ...execArgv],
+        stdio: [...stdio],
+      })
+      : fork(SERVER_SCRIPT, args, { execArgv, stdio: [...stdio] });
     // A child inherits the harness's CPU; start-up (untimed) may use every core, then the server
     // is moved to its own CPU before anything is measured.
-    pin(child.pid!, 'all');
+    if (place) pin(child.pid!, 'all');
+    const readyMs = options.readyTimeoutMs ?? 120_000;
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${label}: server did not start within 120 s`)), 120_000);
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`${label}: server did not start within ${Math.round(readyMs / 1000)} s`));
+      }, readyMs);
       child.once('exit', (code) => reject(new Error(`${label}: server exited with code ${code} before it was ready`)));
       child.on('message', (message: ServerMessage) => {
         if (message.type === 'ready') {
@@ -85,25 +139,37 @@ export class ServerProcess {
       });
     });
     child.removeAllListeners('exit');
-    pin(child.pid!, pinning.serverCpu);
-    // Threads started later inherit the nice value of the thread that starts them.
-    boost(child.pid!);
+    if (place) {
+      pin(child.pid!, pinning.serverCpu);
+      // Threads started later inherit the nice value of the thread that starts them.
+      boost(child.pid!);
+    }
     return new ServerProcess(child, port, label);
   }
 
   /** Sends a command and resolves with the first reply of the given type. */
   private ask<K extends ServerMessage['type']>(command: ServerCommand, reply: K): Promise<Extract<ServerMessage, { type: K }>> {
     return new Promise((resolve, reject) => {
+      const done = () => {
+        this.child.off('message', onMessage);
+        this.child.off('exit', onExit);
+      };
       const onMessage = (message: ServerMessage) => {
         if (message.type === 'error') {
-          this.child.off('message', onMessage);
+          done();
           reject(new Error(`${this.label}: ${message.message}`));
         } else if (message.type === reply) {
-          this.child.off('message', onMessage);
+          done();
           resolve(message as Extract<ServerMessage, { type: K }>);
         }
       };
+      // A server that dies (or is killed for overrunning its time) fails the question.
+      const onExit = (code: number | null, signal: string | null) => {
+        done();
+        reject(new Error(`${this.label}: server exited (${signal ?? `code ${code}`}) before answering ${command.type}`));
+      };
       this.child.on('message', onMessage);
+      this.child.once('exit', onExit);
       this.child.send(command);
     });
   }
@@ -128,16 +194,25 @@ export class ServerProcess {
     await this.ask({ type: 'profile-stop', file }, 'profile-stopped');
   }
 
-  /** Asks the server to exit and waits for it (so a CPU profile is fully written). */
-  stop(): Promise<void> {
+  /**
+   * Asks the server to exit and waits for it (so a CPU profile is fully written); kills it
+   * after `killAfterMs` (default 15 s).
+   */
+  stop(options: { killAfterMs?: number } = {}): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), options.killAfterMs ?? 15_000);
       this.child.once('exit', () => {
         clearTimeout(timer);
         resolve();
       });
-      this.child.send({ type: 'exit' } satisfies ServerCommand);
+      if (this.child.connected) this.child.send({ type: 'exit' } satisfies ServerCommand);
+      else this.child.kill('SIGTERM');
     });
+  }
+
+  /** Kills the process now (a run that overran its time limit). */
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 }

@@ -2,27 +2,18 @@
 // and why; bench/README.md for how to run it.
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { IncomingHttpHeaders } from 'node:http';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  ACTUAL_PATH,
-  ALLOWED_ORIGIN,
-  PREFLIGHT_HEADERS,
-  PREFLIGHT_METHOD,
-  PREFLIGHT_PATH,
-  SMALL_APP_ROUTES,
-  type AdapterName,
-  type AppSpec,
-} from './apps.js';
-import { CONNECTIONS, probe, runLoad, type RequestShape } from './load.js';
+import { SMALL_APP_ROUTES, type AdapterName, type AppSpec } from './apps.js';
+import { CONNECTIONS, probe, runLoad } from './load.js';
 import { measure, measurePair, median, relativeSpread, waitForQuiet, type Measurement } from './measure.js';
 import type { MicroResult } from './micro.js';
 import type {
   BenchConfig,
   Disturbance,
   BenchResults,
+  InstructionResults,
   CeilingResult,
   MachineInfo,
   MemoryResult,
@@ -32,8 +23,10 @@ import type {
   ServerKey,
 } from './model.js';
 import { ServerProcess, boost, pin, pinning, priority } from './processes.js';
+import { instructionConfig, runInstructions, saveInstructions } from './instructions.js';
 import { profileScenario, type ProfileComparisonSpec, type ProfileSummary } from './profile.js';
 import { printReport, writeMarkdown, writeSvg } from './report.js';
+import { corsDifferences, corsHeaders, EXPECT_STATUS, responseProblems, SHAPES } from './shapes.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BENCH_DIR = join(ROOT, 'bench');
@@ -60,20 +53,6 @@ const config: BenchConfig = {
 };
 const profileMode = process.env.BENCH_PROFILE ?? (quick ? '0' : 'auto');
 const adapters = (process.env.BENCH_ADAPTERS ?? 'express,fastify').split(',').filter((a): a is AdapterName => a === 'express' || a === 'fastify');
-
-const SHAPES: Record<'actual' | 'preflight', RequestShape> = {
-  actual: { method: 'GET', path: ACTUAL_PATH, headers: { origin: ALLOWED_ORIGIN } },
-  preflight: {
-    method: 'OPTIONS',
-    path: PREFLIGHT_PATH,
-    headers: {
-      origin: ALLOWED_ORIGIN,
-      'access-control-request-method': PREFLIGHT_METHOD,
-      'access-control-request-headers': PREFLIGHT_HEADERS,
-    },
-  },
-};
-const EXPECT_STATUS = { actual: 200, preflight: 204 } as const;
 
 /** The large app: both dimensions a real deployment grows in, at once. */
 const LARGE = { routes: 1000, origins: 10_000 } as const;
@@ -175,34 +154,8 @@ function machineInfo(): MachineInfo {
 /** Checks that a server answers the shape the way its CORS variant must, before timing it. */
 async function verify(server: ServerProcess, key: ServerKey, shape: 'actual' | 'preflight'): Promise<void> {
   const { status, headers } = await probe(server.url, SHAPES[shape]);
-  const problems: string[] = [];
-  if (status !== EXPECT_STATUS[shape]) problems.push(`status ${status}, expected ${EXPECT_STATUS[shape]}`);
-  const acao = headers['access-control-allow-origin'];
-  if (key.startsWith('none')) {
-    if (acao !== undefined) problems.push(`unexpected ACAO ${String(acao)}`);
-  } else {
-    if (acao !== ALLOWED_ORIGIN) problems.push(`ACAO ${String(acao)}, expected ${ALLOWED_ORIGIN}`);
-    if (headers['access-control-allow-credentials'] !== 'true') problems.push('no ACAC: true');
-    if (!/origin/i.test(String(headers.vary ?? ''))) problems.push('no Vary: Origin');
-    if (shape === 'actual' && !/X-Total-Count/i.test(String(headers['access-control-expose-headers'] ?? ''))) problems.push('no ACEH');
-    if (shape === 'preflight') {
-      if (!/\bPUT\b/.test(String(headers['access-control-allow-methods'] ?? ''))) problems.push('ACAM lacks PUT');
-      if (String(headers['access-control-allow-headers'] ?? '').toLowerCase().replace(/\s/g, '') !== 'content-type,x-request-id') {
-        problems.push(`ACAH ${String(headers['access-control-allow-headers'])}`);
-      }
-      if (headers['access-control-max-age'] !== '600') problems.push('ACMA is not 600');
-    }
-  }
+  const problems = responseProblems(SERVER_SPECS[key].cors, shape, status, headers);
   if (problems.length) throw new Error(`${server.label} ${shape}: not configured as intended: ${problems.join('; ')}`);
-}
-
-/** The response headers that carry CORS, as Node parsed them (names lower-cased, repeats joined). */
-function corsHeaders(headers: IncomingHttpHeaders): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && (name.startsWith('access-control-') || name === 'vary')) out.set(name, String(value));
-  }
-  return out;
 }
 
 /**
@@ -213,13 +166,8 @@ function corsHeaders(headers: IncomingHttpHeaders): Map<string, string> {
 async function checkStaticTwins(servers: ReadonlyMap<ServerKey, ServerProcess>): Promise<void> {
   for (const [lib, fixed] of STATIC_TWINS) {
     const [c, d] = await Promise.all([probe(servers.get(lib)!.url, SHAPES.actual), probe(servers.get(fixed)!.url, SHAPES.actual)]);
-    const ch = corsHeaders(c.headers);
-    const dh = corsHeaders(d.headers);
-    const differences: string[] = [];
-    for (const name of new Set([...ch.keys(), ...dh.keys()])) {
-      if (ch.get(name) !== dh.get(name)) differences.push(`${name}: (c) ${JSON.stringify(ch.get(name) ?? null)}, (d) ${JSON.stringify(dh.get(name) ?? null)}`);
-    }
-    if (ch.size === 0) differences.push('(c) sent no CORS header at all');
+    const differences = corsDifferences(c.headers, d.headers, '(c)', '(d)');
+    if (corsHeaders(c.headers).size === 0) differences.push('(c) sent no CORS header at all');
     if (differences.length) {
       throw new Error(`${servers.get(fixed)!.label} does not send the CORS headers of ${servers.get(lib)!.label}: ${differences.join('; ')} (update STATIC_CORS_HEADERS in bench/apps.ts)`);
     }
@@ -601,6 +549,20 @@ async function main(): Promise<void> {
     );
   }
 
+  // Instruction counts under valgrind (bench/instructions.ts): the long part, last, and on by
+  // default in a full run; BENCH_INSTRUCTIONS=0 skips it (BENCHMARKS.md then keeps the section
+  // of an earlier run), =1 adds it to a smoke run. A failure there loses only that section.
+  let instructions: InstructionResults | undefined;
+  if ((process.env.BENCH_INSTRUCTIONS ?? (quick ? '0' : '1')) !== '0') {
+    log('instruction counts under valgrind (BENCH_INSTRUCTIONS=0 skips them)');
+    try {
+      instructions = await runInstructions(instructionConfig());
+      log(`instruction counts: wrote ${saveInstructions(instructions).json}`);
+    } catch (error) {
+      log(`instruction counts failed, report without them: ${String((error as Error)?.message ?? error)}`);
+    }
+  }
+
   const allRuns = series.flatMap((s) => s.runs);
   const disturbance = {
     runs: allRuns.length,
@@ -623,6 +585,7 @@ async function main(): Promise<void> {
     micro: micro.results,
     profiles,
     profileComparisons: plan.comparisons,
+    instructions,
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
   const stamp = startedAt.replace(/[:.]/g, '-');

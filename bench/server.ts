@@ -2,7 +2,7 @@
 // load generator never shares an event loop with the server, and one variant's JIT state, heap
 // and hooks cannot leak into another's numbers. The parent talks to it over the IPC channel.
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { Session } from 'node:inspector';
 import type { AppSpec } from './apps.js';
 
@@ -71,12 +71,16 @@ function startRawServer(): Promise<number> {
 
 async function main(): Promise<void> {
   const arg = process.argv[2];
+  // --keep-alive=<ms>: the instruction-count harness keeps its one connection open however
+  // slowly the server runs under valgrind (Node's default, which Express keeps, is 5 s).
+  const keepAlive = Number(process.argv.find((a) => a.startsWith('--keep-alive='))?.slice('--keep-alive='.length) ?? NaN);
   if (arg === 'raw') {
     send({ type: 'ready', port: await startRawServer() });
   } else {
     const spec = JSON.parse(arg) as AppSpec;
     const { startApp } = await import('./apps.js');
-    const { port } = await startApp(spec);
+    const { app, port } = await startApp(spec);
+    if (keepAlive > 0) (app.getHttpServer() as Server).keepAliveTimeout = keepAlive;
     send({ type: 'ready', port, routes: spec.routes });
   }
   process.on('message', (command: ServerCommand) => {
