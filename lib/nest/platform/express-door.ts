@@ -240,7 +240,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
    * The handler whose policy an actual response gets: the one Express dispatched it to; for a
    * response written before any handler ran, every one it may have reached.
    */
-  const servedBy = (state: CorsState, trail: Trail | undefined, req: ExpressRequest, path: string): Candidate | Candidate[] => {
+  const servedBy = (state: CorsState, trail: Trail | undefined, req: ExpressRequest, res: ServerResponse, path: string): Candidate | Candidate[] => {
     const s = trail?.served;
     switch (s?.kind) {
       case 'nest': return state.target(s.ref, req.params as never);
@@ -255,6 +255,9 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
           const mount = s.kind === 'root' ? '' : s.prefix;
           if (mount !== null) return state.foreignRoute(tokens, req.params as never, mount + (req.baseUrl ?? '').slice(mount.length));
         }
+        // A router's automatic answer to an OPTIONS none of its routes handles (it lists their
+        // methods in Allow): no handler ran, the method is unrouted, as at the app's own end.
+        if (s.router && route === undefined && req.method === 'OPTIONS' && res.hasHeader('allow')) return state.onRequestPath(path);
         const mounted = s.kind === 'mount' ? mountPath(s.prefix, path, s.prefix?.length ?? 0) : path;
         if (s.staticFiles) {
           // The file serve-static read, after the mount's own spelling.
@@ -282,7 +285,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
       // A Nest route decides on its parameters; the path then only names the request in reports.
       const path = trail?.served?.kind === 'nest' && !runtime.reporting ? '' : appPath(req);
       const r = readCorsRequest(req.method!, path, req.headers, req);
-      const served = servedBy(state, trail, req, path);
+      const served = servedBy(state, trail, req, res, path);
       const d = decide(Array.isArray(served) ? served : [served], r, { timeout: state.policies.originTimeout, known: trail?.known, sync: true }) as Decision;
       writeAtHead(res, d.headers, d.vary, headersArg);
       if (runtime.reporting) {
