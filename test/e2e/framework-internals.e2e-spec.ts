@@ -220,6 +220,15 @@ describe('Fastify internals (fastify 5)', () => {
     expect(line(ours)).toBe(line(theirs));
   });
 
+  it('find-my-way answers a path whose only match has an over-long parameter through onMaxParamLength, with no store', () => {
+    const FindMyWay = require('find-my-way') as (options: object) => { on(m: string, p: string, h: () => void, s: object): void; find(m: string, p: string): { store: unknown } | null };
+    const router = FindMyWay({ maxParamLength: 3, onMaxParamLength: () => {} });
+    router.on('GET', '/a/:p', () => {}, { route: 'param' });
+    expect(router.find('GET', '/a/123')?.store).toEqual({ route: 'param' });
+    expect(router.find('GET', '/a/1234')).toEqual(expect.objectContaining({ store: null }));
+    expect(router.find('GET', '/b/1')).toBeNull();
+  });
+
   it('Nest\'s FastifyAdapter answers an empty route parameter with its 404 (requireNonEmptyParams)', () => {
     expect(answers404ForEmptyParams(app.getHttpAdapter())).toBe(true);
     expect(answers404ForEmptyParams({})).toBe(false);

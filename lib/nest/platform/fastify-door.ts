@@ -112,7 +112,11 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
   const candidates = (state: CorsState, method: string, url: string, host: string | undefined, hostname: () => string | undefined): Candidate[] => {
     // The asterisk form names no path: Fastify's router answers it 404.
     const found = targetPath(url).charCodeAt(0) === 47 /* / */ ? preflights.find(method, url, host, hostname) : null;
-    return found === null ? [state.onRequestPath(routerPath(url))] : found.map((r) => candidateOf(state, r.entry, r.params));
+    if (found === null) return [state.onRequestPath(routerPath(url))];
+    const list = found.map((r) => candidateOf(state, r.entry, r.params));
+    // A version whose request the router refuses gets the resources entry: one candidate more.
+    if (preflights.refused) list.push(state.onRequestPath(routerPath(url)));
+    return list;
   };
   runtime.finder = (state, method, path, hostname) => candidates(state, method, path, hostname, () => hostname);
   runtime.serves = (method, path, hostname) => preflights.find(method, path, hostname, () => hostname) !== null;

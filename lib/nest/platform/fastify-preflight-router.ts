@@ -80,6 +80,11 @@ export class FastifyPreflightRouter {
    * VERSION_NEUTRAL); a custom extractor names versions only.
    */
   neutralReachable = true;
+  /**
+   * Whether the last find() met a version for which Fastify's router refuses the target (an
+   * over-long parameter: 414, before any hook): that response carries the `resources` entry.
+   */
+  refused = false;
 
   constructor(options: RouterOptions, private readonly emptyParams404: boolean) {
     this.router = FindMyWay({
@@ -90,6 +95,9 @@ export class FastifyPreflightRouter {
       useSemicolonDelimiter: options.useSemicolonDelimiter,
       // Fastify already refused the patterns it does not allow.
       allowUnsafeRegex: true,
+      // Fastify answers a path whose only matches have an over-long parameter with 414 (no
+      // route): such a lookup comes back with no store, so find() can tell it from a 404.
+      onMaxParamLength: () => {},
       constraints: { version: versionStrategy() },
     } as unknown as FindMyWay.Config<FindMyWay.HTTPVersion.V1>);
   }
@@ -116,6 +124,7 @@ export class FastifyPreflightRouter {
    */
   find(method: string, url: string, host: string | undefined, hostname: () => string | undefined): FoundRoute[] | null {
     let routes: FoundRoute[] = [];
+    this.refused = false;
     const asked = this.versions.size === 0 ? [undefined] : [undefined, ...[...this.versions].filter((v) => this.neutralReachable || typeof v !== 'symbol'), OTHER_VERSION];
     for (const version of asked) {
       const constraints: Record<string, unknown> = {};
@@ -123,6 +132,10 @@ export class FastifyPreflightRouter {
       if (version !== undefined) constraints.version = version;
       const found = this.router.find(method as never, url, constraints as never);
       if (!found) continue;
+      if (found.store === null) {
+        this.refused = true;
+        continue;
+      }
       const foundParams = found.params as Record<string, string | undefined>;
       const store = (found.store as Store).entries;
       // Nest answers a route whose parameter came out empty with its 404: no handler.

@@ -397,8 +397,7 @@ export class Checker {
   async preflight(client: RawClient, r: ConcreteRequest, twin = false): Promise<void> {
     const found = await this.candidatesOf(client, r, this.expressRewrite);
     if (!found) return;
-    const { list } = found;
-    let { refused } = found;
+    let { list, refused } = found;
     if (list[0].via.startsWith('no handler')) this.count('preflight decided by the 404 policy');
     if (list.some((c) => c.via.startsWith('static '))) this.count('preflight with a static candidate');
     if (list.length > 1) this.count('preflight with several candidates');
@@ -409,16 +408,25 @@ export class Checker {
     const request: RawRequest = { method: 'OPTIONS', target: r.target, headers };
     const res = await this.send(client, request, true);
     if (!res) return;
+    // The router may refuse the preflight's own target before any hook (an over-long parameter
+    // of an OPTIONS route) even where the actual request's is routed.
+    const own = identify(this.config, res, 'OPTIONS').kind === 'refused';
+    const routed = list.filter((c) => !c.via.startsWith('no handler'));
+    if (refused && !own && routed.length > 0 && this.config.adapter === 'Fastify') {
+      // Fastify refuses some versions' request (414, with the resources entry: frameworkErrors)
+      // and routes others: each is a candidate, the refused ones with the resources entry.
+      const g = resourcePolicy(this.config, this.notFoundPath(r.target, !this.expressRewrite));
+      list = [...routed, { policy: g.policy, via: `a version the router refuses (414): ${g.label}` }];
+      refused = false;
+      this.count('preflight with a version the router refuses');
+    }
     const expected = expectPreflight(
       list.map((c) => c.policy),
       r.origin!,
       r.method,
       r.requestHeaders,
     );
-    // The router may refuse the preflight's own target before any hook (an over-long parameter
-    // of an OPTIONS route) even where the actual request's is routed.
-    if (!refused && identify(this.config, res, 'OPTIONS').kind === 'refused') refused = true;
-    if (refused) {
+    if (refused || own) {
       const none = res.acao.length === 0;
       this.count(none ? 'router refused: no CORS headers' : 'router refused: CORS headers');
       const g = resourcePolicy(this.config, this.notFoundPath(r.target, !this.expressRewrite));
