@@ -104,6 +104,7 @@ export {
   type RouteParams,
   type RouteToken,
   canonicalPath,
+  routePath,
   hasPlainValues,
   isStaticRoute,
   resourceOfRoute,

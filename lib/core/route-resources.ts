@@ -53,10 +53,15 @@ function fill(tokens: readonly RouteToken[], params: RouteParams, out: string[])
  * resolves out of (CVE-2020-25032).
  */
 export function canonicalPath(tokens: readonly RouteToken[], params: RouteParams): string {
+  return resolveDotSegments(routePath(tokens, params));
+}
+
+/** The route's text with the request's parameter values, dot segments left as they are. */
+export function routePath(tokens: readonly RouteToken[], params: RouteParams): string {
   const out: string[] = [];
   fill(tokens, params, out);
   const path = out.join('');
-  return resolveDotSegments(path.startsWith('/') ? path : `/${path}`);
+  return path.startsWith('/') ? path : `/${path}`;
 }
 
 function isDotSegment(s: string): boolean {

@@ -3,7 +3,7 @@
 // ref against one `PolicySet`, so a reconfiguration builds a whole new state and swaps it in
 // one assignment: a request is decided wholly under one state.
 import {
-  canonicalPath, hasPlainValues, isStaticRoute, matchResource, normalizeRequestPath, resolveDotSegments, resourceOfRoute,
+  canonicalPath, hasPlainValues, isStaticRoute, matchResource, normalizeRequestPath, resolveDotSegments, resourceOfRoute, routePath,
   type Candidate, type CorsPolicy, type CrossOriginLevel, type PolicySet, type ResourceEntry, type RouteParams, type RouteToken,
 } from '../core/index.js';
 
@@ -114,8 +114,9 @@ export class CorsState {
   foreignRoute(tokens: readonly RouteToken[], params: RouteParams, prefix = ''): Candidate {
     if (this.everywhere !== null) return this.everywhere;
     if (prefix !== '') {
-      // A router's "/" route is its mount itself: "/legacy", not "/legacy/".
-      const own = canonicalPath(tokens, params);
+      // A router's "/" route is its mount itself: "/legacy", not "/legacy/". Dot segments a
+      // value brings resolve over the whole path, mount included.
+      const own = routePath(tokens, params);
       return this.onPath(resolveDotSegments(own === '/' ? prefix : prefix + own));
     }
     const fixed = this.routeResources(tokens);

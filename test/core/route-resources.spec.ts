@@ -2,7 +2,7 @@
 // route's own spelling and the request's parameter values (README "How the policy is chosen").
 import fc from 'fast-check';
 import {
-  canonicalPath, compileResources, hasPlainValues, matchResource, resourceOfRoute,
+  canonicalPath, compileResources, hasPlainValues, matchResource, resourceOfRoute, routePath,
   type RouteParams, type RouteToken,
 } from '../../lib/core/index.js';
 
@@ -27,6 +27,15 @@ describe('canonicalPath', () => {
     { desc: 'a missing leading slash is added', tokens: [text('x/'), param('y')], params: { y: '1' }, want: '/x/1' },
   ])('$desc', ({ tokens, params, want }) => {
     expect(canonicalPath(tokens, params as RouteParams)).toBe(want);
+  });
+});
+
+describe('routePath', () => {
+  it('is the canonical path before dot segments are resolved, so a mount before it can take part', () => {
+    const tokens = [text('/ext/'), param('eid')];
+    expect(routePath(tokens, { eid: '..' })).toBe('/ext/..');
+    expect(canonicalPath(tokens, { eid: '..' })).toBe('/');
+    expect(routePath([text('x/'), param('y')], { y: '1' })).toBe('/x/1');
   });
 });
 

@@ -260,10 +260,13 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
         if (s.router && route === undefined && req.method === 'OPTIONS' && res.hasHeader('allow')) return state.onRequestPath(path);
         const mounted = s.kind === 'mount' ? mountPath(s.prefix, path, s.prefix?.length ?? 0) : path;
         if (s.staticFiles) {
-          // The file serve-static read, after the mount's own spelling.
+          // The file serve-static read, after the mount's own spelling (a bare "/" after the
+          // mount is the mount itself, as for any mount).
           const prefix = s.kind === 'mount' ? s.prefix : '';
-          const file = prefix === null ? null : staticFilePath(mounted.slice(prefix.length) || '/');
-          if (file !== null) return state.onServedPath(file === '/' && prefix ? prefix : prefix + file);
+          const rest = prefix === null ? null : mounted.slice(prefix.length);
+          const file = rest === null || rest === '' ? null : staticFilePath(rest);
+          if (rest === '' && prefix) return state.onServedPath(prefix);
+          if (file !== null) return state.onServedPath(prefix + file);
         }
         return state.onRequestPath(mounted);
       }

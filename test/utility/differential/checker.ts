@@ -5,7 +5,7 @@
 // app answers only because the test instruments it (static mounts on Express) are sent but
 // never checked or counted as requests.
 import { appendFileSync } from 'node:fs';
-import { DENY, NO_REWRITE, PROBE_REACH, SKIP_STATIC, type RouteInfo } from './app.js';
+import { DENY, NO_REWRITE, PROBE_REACH, SKIP_STATIC, rewritten, type RouteInfo } from './app.js';
 import { SHARED_ORIGIN, describeConfig, type AppConfig } from './config.js';
 import { admitsOrigin, expectActual, expectActualOfAll, expectPreflight, policyText, resourcePolicy, type Governing, type Policy } from './oracle.js';
 import { diagnoseActual, diagnosePreflight } from './diagnose.js';
@@ -108,6 +108,7 @@ export class Checker {
       kind = `documented limit: ${kind}`;
       into = this.notes;
     }
+    if (kind.startsWith('documented limit: ')) into = this.notes;
     into.push({ kind, text: [`app ${this.name} (port ${this.port}):\n${this.described.replace(/^/gm, '    ')}`, `request:\n${rawText(request)}`, ...lines].join('\n') });
   }
 
@@ -279,8 +280,12 @@ export class Checker {
       const expected = expectActualOfAll(list.map((c) => c.policy), r.origin);
       const problems = compare(expected, res);
       if (problems.length > 0) {
+        // README "Known limits": a response written before the rewriting Nest middleware ran
+        // is decided on the URL as it then was; the rewrite it would have made never happened.
+        const nestRule = this.config.nestMiddleware.rewrite;
+        const unrewritten = !noRewrite && nestRule !== undefined && rewritten(r.target, nestRule) !== null;
         const reading = diagnoseActual(this.config, r.target, !noRewrite, r.origin, res);
-        this.fail(`${what}: ${reading?.cause ?? 'unexplained'}`, request, [
+        this.fail(`${unrewritten ? `documented limit: ${what} before the rewriting Nest middleware ran` : `${what}: ${reading?.cause ?? 'unexplained'}`}`, request, [
           `check: ${role}; ${problems.join('; ')}`,
           `likely cause: ${reading?.detail ?? 'no other reading explains the response'}`,
           `response: ${corsHeadersText(res)}${this.originSource(res.acao[0])}`,
