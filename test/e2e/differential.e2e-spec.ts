@@ -70,7 +70,7 @@ const REQUIRED: readonly Required[] = [
   ['served: foreign route', 10, 200],
   ["served: foreign app.use('/x', fn)", 10, 100, ['Express']],
   ['served: static file', 1, 40],
-  ['served: static directory redirect', 0, 10, ['Express']],
+  ['served: static directory redirect', 0, 5, ['Express']],
   ["served: static files' own error", 10, 50, ['Fastify']],
   ["served: Nest's 404", 100, 1000],
   ["served: Express's 404", 10, 100, ['Express']],
@@ -115,8 +115,11 @@ const REQUIRED: readonly Required[] = [
   ['app: rewriting app.use', 1, 3, ['Express']],
   ['app: Fastify rewriteUrl', 1, 5, ['Fastify']],
   ['app: Nest middleware answering by itself', 1, 5],
-  ['app: custom extractor returning a string', 0, 1],
-  ['app: custom extractor returning an array', 0, 1],
+  // A run holds about 15 custom-versioning apps: both extractors together are a firm floor;
+  // either one alone can be missing from a run by chance, so its own line only reports.
+  ['app: custom extractor', 0, 5],
+  ['app: custom extractor returning a string', 0, 0],
+  ['app: custom extractor returning an array', 0, 0],
   ['app: Express case sensitive routing', 1, 5, ['Express']],
   ['app: Express strict routing', 1, 5, ['Express']],
   ['app: Express router options given by late', 0, 3, ['Express']],

@@ -485,7 +485,10 @@ export class Checker {
     }
     if (c.prefix) this.count(c.prefix.exclude.length ? 'app: global prefix with exclude' : 'app: global prefix');
     this.count(`app: versioning ${c.versioning.type}${c.versioning.type !== 'none' && c.versioning.defaultVersion !== undefined ? ` default ${JSON.stringify(c.versioning.defaultVersion)}` : ''}`);
-    if (c.versioning.type === 'custom') this.count(`app: custom extractor returning ${c.versioning.extractor === 'string' ? 'a string' : 'an array'}`);
+    if (c.versioning.type === 'custom') {
+      this.count('app: custom extractor');
+      this.count(`app: custom extractor returning ${c.versioning.extractor === 'string' ? 'a string' : 'an array'}`);
+    }
     if (c.controllers.some((x) => x.modulePath?.some((s) => s.kind === 'param'))) this.count('app: RouterModule path with a parameter');
     if (c.controllers.some((x) => x.host)) this.count('app: host-bound controller');
     for (const m of c.mounts) {
