@@ -88,7 +88,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     },
     isMiddleware: (fn) => middleware.has(fn),
     isNotFound: (fn) => notFound.has(fn),
-    isOwn: (fn) => fn === first || fn === end,
+    isOwn: (fn) => fn === firstMiddleware || fn === end,
     tokensOf: expressRouteTokens,
   };
 
@@ -104,7 +104,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     // The end mark stays last: a request every layer passed on is Express's own 404.
     if (!keepLast(stack, end)) adapter.use(end);
     seen = stack.length;
-    const own = stack.findIndex((l) => l.handle === first);
+    const own = stack.findIndex((l) => l.handle === firstMiddleware);
     firstButHooks = own === 1;
     stack.forEach((layer, i) => {
       // Layers before the library's own (Nest's constructor hooks) pass every request on.
@@ -149,7 +149,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
   runtime.finder = candidates;
   runtime.serves = (method, path, hostname) => current().candidates(method, path, hostname).length > 0;
 
-  const first: Middleware = function nestCrossOrigin(req, res, next) {
+  const firstMiddleware: Middleware = function nestCrossOrigin(req, res, next) {
     const headers = req.headers;
     let d: Decision | Promise<Decision> | undefined;
     let r;
@@ -310,7 +310,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     next();
   };
 
-  adapter.use(first);
+  adapter.use(firstMiddleware);
   if (app.response) overrideWriteHead(app.response, onHead);
   markNestMiddleware(adapter as never, (fn) => middleware.add(fn));
   markVersionFilters(adapter as never, NEUTRAL_VERSION);
@@ -328,7 +328,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
   });
   return {
     /** Checks Express's internals once the app is initialised (README "What the library touches"). */
-    check: () => checkExpressInternals(app, routerStack(app).find((l: ExpressLayer) => l.handle === first)),
+    check: () => checkExpressInternals(app, routerStack(app).find((l: ExpressLayer) => l.handle === firstMiddleware)),
     early: { listener: app as unknown as Function, answer: answerAtServer },
   };
 }

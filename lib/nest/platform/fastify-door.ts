@@ -17,7 +17,7 @@ import { apply, settle } from './request-flow.js';
 import { fastifyRouteTokens } from './route-syntax.js';
 
 interface FastifyRequestLike {
-  raw: IncomingMessage & { [kDecided]?: boolean };
+  raw: IncomingMessage & { [kDecidedForRoute]?: boolean };
   headers: IncomingHttpHeaders;
   params?: Record<string, string | undefined> | null;
   readonly is404: boolean;
@@ -56,10 +56,10 @@ interface FastifyLikeAdapter {
 /** The key of a route's entry in its Fastify route's `config`. */
 const kEntry = Symbol('nest-cross-origin.entry');
 /** Set on a request decided for a route Fastify matched, which Nest may still answer with its 404. */
-const kDecided = Symbol('nest-cross-origin.decidedForRoute');
+const kDecidedForRoute = Symbol('nest-cross-origin.decidedForRoute');
 
 /** Writes a decision on the reply: a preflight answered now, or headers kept for the head. */
-function write(reply: FastifyReplyLike, d: Decision): boolean {
+function writeOnReply(reply: FastifyReplyLike, d: Decision): boolean {
   if (d.answer) {
     // Complete and bodiless: written on the raw response after telling Fastify it is handled.
     reply.hijack();
@@ -166,7 +166,7 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
         }
         // A matched route may still end in Nest's 404 (a static-files route with no such file
         // calls it): that response is decided again, as the 404 it is.
-        if (entry !== undefined) raw[kDecided] = true;
+        if (entry !== undefined) raw[kDecidedForRoute] = true;
         const path = targetPath(raw.url!);
         r = readCorsRequest(raw.method!, path, request.headers, request);
         d = decide([entry === undefined ? state.onRequestPath(routerPath(raw.url!)) : candidateOf(state, entry, request.params)], r, { timeout: state.policies.originTimeout });
@@ -175,7 +175,7 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
       runtime.failed(error);
       return done();
     }
-    settle(runtime, d, r, reply, write, done);
+    settle(runtime, d, r, reply, writeOnReply, done);
   };
   instance.addHook('onRequest', hook);
 
@@ -184,8 +184,8 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
   interceptNotFound(adapter as never, () => {}, (req, res, proceed) => {
     const request = req as FastifyRequestLike;
     const raw = request.raw;
-    if (raw[kDecided] !== true || preflightMethod(raw.method, request.headers) !== undefined) return proceed();
-    raw[kDecided] = false;
+    if (raw[kDecidedForRoute] !== true || preflightMethod(raw.method, request.headers) !== undefined) return proceed();
+    raw[kDecidedForRoute] = false;
     let d: Decision | Promise<Decision>;
     let r: CorsRequest;
     try {
@@ -197,7 +197,7 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
       runtime.failed(error);
       return proceed();
     }
-    const written = apply(runtime, d, r, res as FastifyReplyLike, write);
+    const written = apply(runtime, d, r, res as FastifyReplyLike, writeOnReply);
     return written instanceof Promise ? written.then(proceed) : proceed();
   });
 
