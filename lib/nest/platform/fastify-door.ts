@@ -37,6 +37,9 @@ interface RouteOptionsLike {
   handler: Function;
   constraints?: { host?: unknown; version?: unknown };
   config?: Record<string | symbol, unknown>;
+  /** The plugin's prefix and the path given under it: `''` for a `'/'` route Fastify may twin. */
+  prefix?: string;
+  routePath?: string;
 }
 
 interface FastifyLikeInstance {
@@ -44,6 +47,7 @@ interface FastifyLikeInstance {
   addHook(name: 'onRequest', hook: OnRequest): unknown;
   addHook(name: 'onRoute', hook: (options: RouteOptionsLike) => void): unknown;
   addHook(name: 'onReady', hook: (done: (err?: Error) => void) => void): unknown;
+  hasRoute(options: { method: string; url: string; constraints?: unknown }): boolean;
   after?(callback: (err: Error | null, done: (err?: Error | null) => void) => void): unknown;
   initialConfig?: { ignoreDuplicateSlashes?: boolean; routerOptions?: { ignoreDuplicateSlashes?: boolean } };
 }
@@ -105,6 +109,7 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
   };
   const hostnameOf = (request: FastifyRequestLike) => adapter.getRequestHostname?.(request) ?? request.headers.host;
   let registering: FastifyEntry | undefined;
+  const twins: { method: string; url: string; constraints: RouteOptionsLike['constraints']; entry: FastifyEntry }[] = [];
 
   const candidateOf = (state: CorsState, entry: FastifyEntry, params: Record<string, string | undefined> | null | undefined): Candidate =>
     'ref' in entry ? state.target(entry.ref, params) : state.foreignRoute(entry.tokens, params);
@@ -143,7 +148,12 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
     // A route no Nest controller registered: the resources policy on its own spelling.
     else entry = { tokens: fastifyRouteTokens(route.url) };
     route.config = { ...route.config, [kEntry]: entry };
-    for (const method of Array.isArray(route.method) ? route.method : [route.method]) preflights.add(method, route.url, route.constraints, entry);
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      preflights.add(method, route.url, route.constraints, entry);
+      // A plugin's '/' route is reported once, as the bare prefix; Fastify may also route the
+      // prefix with a slash (its prefixTrailingSlash), without telling onRoute. Asked at ready.
+      if (route.routePath === '' && route.prefix) twins.push({ method, url: `${route.prefix}/`, constraints: route.constraints, entry });
+    }
   });
 
   const hook: OnRequest = function nestCrossOrigin(request, reply, done) {
@@ -226,6 +236,9 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
   instance.addHook('onReady', (ready: (err?: Error) => void) => {
     try {
       checkFastifyInternals(instance, hook);
+      for (const t of twins.splice(0)) {
+        if (instance.hasRoute({ method: t.method, url: t.url, constraints: t.constraints })) preflights.add(t.method, t.url, t.constraints, t.entry);
+      }
     } catch (error) {
       return ready(error as Error);
     }
