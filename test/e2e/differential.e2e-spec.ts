@@ -61,7 +61,8 @@ const SHOWN_PER_CLASS = 1;
 /**
  * Situations every run must reach, or the generators have stopped exercising them: the
  * minimum for the slice (fixed seed) and for the full run (any seed), and the adapters it
- * applies to. Counts are printed for every run.
+ * applies to. Counts are printed for every run. A full run's floor sits at about half the lowest
+ * count seen over 34 seeds, so it catches a generator that stopped, not a seed's bad luck.
  */
 type Required = readonly [what: string, slice: number, full: number, only?: readonly AdapterName[]];
 const REQUIRED: readonly Required[] = [
@@ -85,11 +86,11 @@ const REQUIRED: readonly Required[] = [
   ['preflight with a static candidate', 10, 100],
   ['preflight decided by the 404 policy', 50, 500],
   ['twin with an admitted origin', 100, 1000],
-  ["undecorated Nest handler: the route's spelling selects another resources entry than the request path", 5, 20],
-  ["foreign route: the route's spelling selects another resources entry than the request path", 2, 5],
+  ["undecorated Nest handler: the route's spelling selects another resources entry than the request path", 5, 10],
+  ["foreign route: the route's spelling selects another resources entry than the request path", 2, 3],
   ['handler reached through upper case', 50, 400],
   ['handler reached through a duplicate slash', 5, 15],
-  ['handler reached through a trailing slash', 10, 100],
+  ['handler reached through a trailing slash', 10, 50],
   ['handler reached through a percent-encoding', 20, 200],
   ['handler reached through an encoded slash', 5, 50],
   ['handler reached through a dot segment', 20, 150],
@@ -98,7 +99,7 @@ const REQUIRED: readonly Required[] = [
   ['handler reached through a fragment', 50, 500],
   ['asterisk-form target', 5, 50],
   ['request rewritten before routing', 3, 20],
-  ['served by a host-bound controller', 5, 30],
+  ['served by a host-bound controller', 5, 15],
   ['served by a header version handler', 10, 50],
   ['served by a media version handler', 10, 50],
   ['served by a custom version handler', 0, 10],
