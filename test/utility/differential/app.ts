@@ -372,15 +372,16 @@ function mountExpress(app: INestApplication, instance: ExpressInstance, m: Mount
   } else {
     // Around the static mount: a gate that answers the reach probe with Express's own mount
     // matching (a router with the app's options), and hides GET/HEAD from the static files for
-    // the skip probe; after it, the method is put back. Both are root functions that pass
-    // requests on, which are never candidates (SPEC §3 rule 6).
+    // the skip probe and for a reach probe meant for another mount (a later mount serves whenever
+    // this one holds no such file, which a preflight cannot know); after it, the method is put
+    // back. Both are root functions that pass requests on, never candidates (SPEC §3 rule 6).
     const probe = express.Router({ caseSensitive: expressRouting(config).caseSensitive });
     probe.use(m.prefix ?? '/', (req: Req, res: ServerResponse) => {
       res.end(sign(res, `reach:${m.id}`, { b: req.baseUrl, u: req.url }));
     });
     instance.use((req: Req, res: ServerResponse, next: () => void) => {
       if (req.headers[PROBE_REACH] === m.id) return void probe(req as never, res as never, next as never);
-      if (req.headers[SKIP_STATIC] && (req.method === 'GET' || req.method === 'HEAD')) {
+      if ((req.headers[SKIP_STATIC] || req.headers[PROBE_REACH] !== undefined) && (req.method === 'GET' || req.method === 'HEAD')) {
         req.skippedMethod = req.method;
         req.method = 'PROPFIND';
       }
