@@ -131,13 +131,30 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
   };
 
   /** The candidate of what `found` names, under `state`. */
+  /**
+   * What static files mounted on `prefix` serve for `mounted` (the path with the mount's own
+   * spelling), on the actual request and its preflight alike: the file serve-static reads,
+   * decoded and normalised as it does (`dir/.` is `dir`), after the mount (a bare "/" after the
+   * mount is the mount itself). `undefined` when the rest cannot be decoded.
+   */
+  const staticCandidate = (state: CorsState, prefix: string | null, mounted: string): Candidate | undefined => {
+    if (prefix === null) return undefined;
+    const rest = mounted.slice(prefix.length);
+    if (rest === '') return prefix ? state.onServedPath(prefix) : undefined;
+    const file = staticFilePath(rest);
+    return file === null ? undefined : state.onServedPath(prefix + file);
+  };
+
   const candidateOf = (state: CorsState, f: Found, path: string): Candidate => {
     const s = f.served;
     switch (s.kind) {
       case 'nest': return state.target(s.ref, f.params as never);
       case 'route': return s.tokens !== null ? state.foreignRoute(s.tokens, f.params as never, s.prefix) : state.onRequestPath(path);
-      case 'mount': return state.onRequestPath(mountPath(s.prefix, path, f.matched.length));
-      default: return state.onRequestPath(path);
+      case 'mount': {
+        const mounted = mountPath(s.prefix, path, f.matched.length);
+        return (f.staticFiles && staticCandidate(state, s.prefix, mounted)) || state.onRequestPath(mounted);
+      }
+      default: return (f.staticFiles && staticCandidate(state, '', path)) || state.onRequestPath(path);
     }
   };
 
@@ -259,16 +276,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
         // methods in Allow): no handler ran, the method is unrouted, as at the app's own end.
         if (s.router && route === undefined && req.method === 'OPTIONS' && res.hasHeader('allow')) return state.onRequestPath(path);
         const mounted = s.kind === 'mount' ? mountPath(s.prefix, path, s.prefix?.length ?? 0) : path;
-        if (s.staticFiles) {
-          // The file serve-static read, after the mount's own spelling (a bare "/" after the
-          // mount is the mount itself, as for any mount).
-          const prefix = s.kind === 'mount' ? s.prefix : '';
-          const rest = prefix === null ? null : mounted.slice(prefix.length);
-          const file = rest === null || rest === '' ? null : staticFilePath(rest);
-          if (rest === '' && prefix) return state.onServedPath(prefix);
-          if (file !== null) return state.onServedPath(prefix + file);
-        }
-        return state.onRequestPath(mounted);
+        return (s.staticFiles && staticCandidate(state, s.kind === 'mount' ? s.prefix : '', mounted)) || state.onRequestPath(mounted);
       }
       case 'not-found': return state.onRequestPath(path);
       // Written by Nest middleware or a parser error before any handler ran: Express's router

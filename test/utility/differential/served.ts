@@ -4,6 +4,7 @@
 // `resources` entry is chosen on (SPEC §3 rule 6: the route's own spelling of its static
 // segments with the request's parameter values, as the router reported both) and the policy
 // that must govern the response.
+import { posix } from 'node:path';
 import { DENIED_BY, FASTIFY_ROUTE, ROUTE_INFO, SERVED_BY, rewritten, type RouteInfo } from './app.js';
 import { renderPath, type AppConfig, type ControllerConfig, type ForeignRoute, type HandlerConfig, type Mount } from './config.js';
 import { decoratedPolicy, resourcePolicy, type Governing } from './oracle.js';
@@ -197,8 +198,10 @@ export function servedPolicy(config: AppConfig, served: Served): Governing | { e
  */
 export function staticPolicy(config: AppConfig, mount: StaticMount, rest: string, decoded = false): Governing {
   // Fastify's static route is `<prefix>/*`: its own spelling with the wildcard's value, so an
-  // empty one is `<prefix>/`. Express strips the mount and reads "/" as the mount itself.
-  const path = decoded ? `${mount.prefix ?? ''}${rest}` : underMount(mount.prefix, decodePath(targetPath(rest)));
-  const g = resourcePolicy(config, removeDotSegments(path));
+  // empty one is `<prefix>/`. Express strips the mount and reads "/" as the mount itself; under
+  // it, serve-static (send) reads the decoded path through Node's path.normalize, so a
+  // directory named `dir/.` (answered with a redirect) is `dir`, with no slash.
+  const path = decoded ? removeDotSegments(`${mount.prefix ?? ''}${rest}`) : underMount(mount.prefix, posix.normalize(decodePath(targetPath(rest))));
+  const g = resourcePolicy(config, path);
   return { policy: g.policy, label: `static ${mount.id} (${mount.prefix ?? 'no prefix'}) may serve it: ${g.label}` };
 }
