@@ -61,6 +61,13 @@ export const PROBE_REACH = 'x-probe-reach';
 export const SKIP_STATIC = 'x-skip-static';
 /** Express rewriting middleware leave requests carrying this header alone. */
 export const NO_REWRITE = 'x-no-rewrite';
+/**
+ * Set by the rewriting Nest middleware on the response: the mount Express's router stripped
+ * before it (`req.baseUrl`). Under a path (Nest's `/{*path}`), the router puts that path back
+ * before the new URL when the middleware hands on; at the root (where Nest mounts it for an
+ * excluded global-prefix path) the new URL stands alone.
+ */
+export const REWRITE_BASE = 'x-rewrite-base';
 /** The Nest middleware of `nestMiddleware.deny` answers 401 to requests carrying this header. */
 export const DENY = 'x-deny';
 export const DENIED_BY = 'mw:deny';
@@ -207,10 +214,13 @@ function appModule(config: AppConfig): Type<unknown> {
     }
   }
   class RewriteMiddleware implements NestMiddleware {
-    use(req: IncomingMessage & { originalUrl?: string }, _res: ServerResponse, next: () => void): void {
+    use(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, next: () => void): void {
       // Written as a user would: the full path is `originalUrl`, and `url` is what routes next.
       const to = rewrite && !req.headers[NO_REWRITE] ? rewritten(req.originalUrl ?? req.url ?? '', rewrite) : null;
-      if (to !== null) req.url = to;
+      if (to !== null) {
+        req.url = to;
+        res.setHeader(REWRITE_BASE, (req as { baseUrl?: string }).baseUrl ?? '');
+      }
       next();
     }
   }

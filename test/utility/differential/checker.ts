@@ -5,7 +5,7 @@
 // app answers only because the test instruments it (static mounts on Express) are sent but
 // never checked or counted as requests.
 import { appendFileSync } from 'node:fs';
-import { DENY, NO_REWRITE, PROBE_REACH, SKIP_STATIC, rewritten, type RouteInfo } from './app.js';
+import { DENY, NO_REWRITE, PROBE_REACH, REWRITE_BASE, SKIP_STATIC, rewritten, type RouteInfo } from './app.js';
 import { SHARED_ORIGIN, describeConfig, type AppConfig } from './config.js';
 import { admitsOrigin, expectActual, expectActualOfAll, expectPreflight, policyText, resourcePolicy, type Governing, type Policy } from './oracle.js';
 import { diagnoseActual, diagnosePreflight } from './diagnose.js';
@@ -168,8 +168,9 @@ export class Checker {
   }
 
   /** The path Nest's 404 is decided on, for this adapter and the rewrites the request went through. */
-  private notFoundPath(target: string, rewrites: boolean): string {
-    return path404(this.config, routedUrl(this.config, target, rewrites));
+  private notFoundPath(target: string, rewrites: boolean, res?: RawResponse): string {
+    const base = res?.headers[REWRITE_BASE];
+    return path404(this.config, routedUrl(this.config, target, rewrites, typeof base === 'string' ? base : undefined));
   }
 
   /** The policy a served response must carry, learning what it needs by further requests. */
@@ -197,7 +198,7 @@ export class Checker {
       case 'express-options':
         // Express's router answers an OPTIONS no route has a handler for with the methods of
         // the routes the path matches: no handler ran and the method is unrouted (rule 3).
-        return resourcePolicy(this.config, this.notFoundPath(r.target, rewrites));
+        return resourcePolicy(this.config, this.notFoundPath(r.target, rewrites, res));
       case 'static-error': {
         const rest = served.info.p?.['*'];
         if (typeof rest !== 'string') {
@@ -207,7 +208,7 @@ export class Checker {
         return staticPolicy(this.config, served.mount, `/${rest}`, true);
       }
       case '404':
-        return resourcePolicy(this.config, this.notFoundPath(r.target, rewrites));
+        return resourcePolicy(this.config, this.notFoundPath(r.target, rewrites, res));
       case 'refused':
         return 'lenient';
       case 'denied':

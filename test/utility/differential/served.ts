@@ -125,9 +125,10 @@ export function underMount(at: string | null, rest: string): string {
  * The URL the router reads after the app's rewrites: Fastify's `rewriteUrl` and a rewriting
  * `app.use` replace it; a rewriting Nest middleware (mounted by Nest at `/{*path}`, so it sees
  * `req.url` as `/`) gets its new URL appended to the mounted path when Express's router
- * restores `req.url` after it. Rewrites read the URL as received (origin form only).
+ * restores `req.url` after it; at the root (`nestBase` '', as the middleware reported), the new
+ * URL alone. Rewrites read the URL as received (origin form only).
  */
-export function routedUrl(config: AppConfig, target: string, rewrites: boolean): string {
+export function routedUrl(config: AppConfig, target: string, rewrites: boolean, nestBase?: string): string {
   if (!rewrites) return target;
   const fastifyRule = config.rewriteUrl;
   if (fastifyRule) return rewritten(target, fastifyRule) ?? target;
@@ -135,7 +136,8 @@ export function routedUrl(config: AppConfig, target: string, rewrites: boolean):
   let url = useRule ? (rewritten(target, useRule) ?? target) : target;
   const nestRule = config.nestMiddleware.rewrite;
   const nest = nestRule ? rewritten(target, nestRule) : null;
-  if (nest !== null) url = `${targetPath(url)}${nest}`;
+  // Where the middleware said it ran at the root (REWRITE_BASE ''), nothing is put back before.
+  if (nest !== null) url = nestBase === '' ? nest : `${targetPath(url)}${nest}`;
   return url;
 }
 
