@@ -19,12 +19,13 @@ import { escapeForLog } from '../explain.js';
 import { type RouteTags } from '../nest-internals.js';
 import { interceptNestRoutes, interceptNotFound, markNestMiddleware, markVersionFilters, versionsOf } from './adapter-interface.js';
 import { NEUTRAL_VERSION, type CorsState, type RouteRef, type RouteTag } from '../route-state.js';
-import { checkExpressInternals, keepLast, markDispatch, routerStack, staticFilePath, watchRequestHooks, type ExpressApp, type ExpressLayer } from './express-internals.js';
-import { ExpressRouterIndex, classify, type Found, type LayerKinds, type Served } from './express-router-index.js';
+import { checkExpressInternals, keepLast, markDispatch, routerStack, watchRequestHooks, type ExpressApp, type ExpressLayer } from './express-internals.js';
+import { candidateOf, servedBy } from './express-candidates.js';
+import { ExpressRouterIndex, classify, type LayerKinds, type Served } from './express-router-index.js';
 import { endPreflight, overrideWriteHead, setNow, writeAtHead } from './node-response.js';
 import { apply, settle } from './request-flow.js';
 import { expressRouteTokens } from './route-syntax.js';
-import { appPath, mountPath, pathOf, routeTokens, type ExpressRequest } from './express-paths.js';
+import { appPath, pathOf, type ExpressRequest } from './express-paths.js';
 
 type Next = (err?: unknown) => void;
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
@@ -130,34 +131,6 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     return index;
   };
 
-  /** The candidate of what `found` names, under `state`. */
-  /**
-   * What static files mounted on `prefix` serve for `mounted` (the path with the mount's own
-   * spelling), on the actual request and its preflight alike: the file serve-static reads,
-   * decoded and normalised as it does (`dir/.` is `dir`), after the mount (a bare "/" after the
-   * mount is the mount itself). `undefined` when the rest cannot be decoded.
-   */
-  const staticCandidate = (state: CorsState, prefix: string | null, mounted: string): Candidate | undefined => {
-    if (prefix === null) return undefined;
-    const rest = mounted.slice(prefix.length);
-    if (rest === '') return prefix ? state.onServedPath(prefix) : undefined;
-    const file = staticFilePath(rest);
-    return file === null ? undefined : state.onServedPath(prefix + file);
-  };
-
-  const candidateOf = (state: CorsState, f: Found, path: string): Candidate => {
-    const s = f.served;
-    switch (s.kind) {
-      case 'nest': return state.target(s.ref, f.params as never);
-      case 'route': return s.tokens !== null ? state.foreignRoute(s.tokens, f.params as never, s.prefix) : state.onRequestPath(path);
-      case 'mount': {
-        const mounted = mountPath(s.prefix, path, f.matched.length);
-        return (f.staticFiles && staticCandidate(state, s.prefix, mounted)) || state.onRequestPath(mounted);
-      }
-      default: return (f.staticFiles && staticCandidate(state, '', path)) || state.onRequestPath(path);
-    }
-  };
-
   /** The handlers (method, path, host) may reach, as candidates; the resources policy of the path when none serves. */
   const candidates = (state: CorsState, method: string, path: string, hostname: string | undefined): Candidate[] => {
     const found = current().candidates(method, path, hostname);
@@ -253,40 +226,6 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
     });
   };
 
-  /**
-   * The handler whose policy an actual response gets: the one Express dispatched it to; for a
-   * response written before any handler ran, every one it may have reached.
-   */
-  const servedBy = (state: CorsState, trail: Trail | undefined, req: ExpressRequest, res: ServerResponse, path: string): Candidate | Candidate[] => {
-    const s = trail?.served;
-    switch (s?.kind) {
-      case 'nest': return state.target(s.ref, req.params as never);
-      case 'route': return s.tokens !== null ? state.foreignRoute(s.tokens, req.params as never) : state.onRequestPath(path);
-      case 'mount':
-      case 'root': {
-        // A route of a router (Express set req.route since the router was dispatched to): its
-        // own spelling, after the mount's.
-        const route = s.router && req.route !== trail!.routeBefore ? req.route : undefined;
-        const tokens = typeof route?.path === 'string' ? routeTokens(route.path) : null;
-        if (tokens !== null) {
-          const mount = s.kind === 'root' ? '' : s.prefix;
-          if (mount !== null) return state.foreignRoute(tokens, req.params as never, mount + (req.baseUrl ?? '').slice(mount.length));
-        }
-        // A router's automatic answer to an OPTIONS none of its routes handles (it lists their
-        // methods in Allow): no handler ran, the method is unrouted, as at the app's own end.
-        if (s.router && route === undefined && req.method === 'OPTIONS' && res.hasHeader('allow')) return state.onRequestPath(path);
-        const mounted = s.kind === 'mount' ? mountPath(s.prefix, path, s.prefix?.length ?? 0) : path;
-        return (s.staticFiles && staticCandidate(state, s.kind === 'mount' ? s.prefix : '', mounted)) || state.onRequestPath(mounted);
-      }
-      case 'not-found': return state.onRequestPath(path);
-      // Written by Nest middleware or a parser error before any handler ran: Express's router
-      // names the handlers the request was going to (every version under header versioning,
-      // static files that may hold the file) and the response gets only what all of them
-      // grant, as a preflight does.
-      default: return candidates(state, req.method!, path, hostnameOf(req));
-    }
-  };
-
   const onHead = (res: ServerResponse, headersArg: unknown): void => {
     const req = (res as ExpressResponse).req;
     if (req === undefined || preflightMethod(req.method, req.headers) !== undefined) return;
@@ -296,7 +235,7 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
       // A Nest route decides on its parameters; the path then only names the request in reports.
       const path = trail?.served?.kind === 'nest' && !runtime.reporting ? '' : appPath(req);
       const r = readCorsRequest(req.method!, path, req.headers, req);
-      const served = servedBy(state, trail, req, res, path);
+      const served = servedBy(state, trail?.served, trail?.routeBefore, req, res, path, () => candidates(state, req.method!, path, hostnameOf(req)));
       const d = decide(Array.isArray(served) ? served : [served], r, { timeout: state.policies.originTimeout, known: trail?.known, sync: true }) as Decision;
       writeAtHead(res, d.headers, d.vary, headersArg);
       if (runtime.reporting) {
