@@ -12,14 +12,17 @@ import type { Found, Served } from './express-router-index.js';
  * What static files mounted on `prefix` serve for `mounted` (the path with the mount's own
  * spelling), on the actual request and its preflight alike: the file serve-static reads,
  * decoded and normalised as it does (`dir/.` is `dir`), after the mount (a bare "/" after the
- * mount is the mount itself). `undefined` when the rest cannot be decoded.
+ * mount, as written or once normalised, is the mount itself). `undefined` when the rest cannot
+ * be decoded.
  */
 function staticCandidate(state: CorsState, prefix: string | null, mounted: string): Candidate | undefined {
   if (prefix === null) return undefined;
   const rest = mounted.slice(prefix.length);
   if (rest === '') return prefix ? state.onServedPath(prefix) : undefined;
   const file = staticFilePath(rest);
-  return file === null ? undefined : state.onServedPath(prefix + file);
+  if (file === null) return undefined;
+  // `/x/..` under the mount reads the mount's own directory, as "/" does.
+  return state.onServedPath(file === '/' && prefix ? prefix : prefix + file);
 }
 
 /** The candidate of a handler the router index found for a preflight's `path`. */
