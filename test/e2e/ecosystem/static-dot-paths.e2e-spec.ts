@@ -11,7 +11,7 @@ import { Module } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { CorsModule } from '../../../lib/index.js';
 import { ADAPTERS } from '../../utility/adapters.js';
-import { SERVED_BY, expectActual, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
+import { SERVED_BY, expectActual, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Answer, type Declared } from './served.js';
 import { STARTERS, startedForSuite } from './start.js';
 
 const MOUNT: Declared = { name: "'/files'", origins: ['https://mount.test'], maxAge: 10, expose: 'x-mount' };
@@ -32,7 +32,7 @@ writeFileSync(join(root, 'dir', 'a.txt'), 'static a.txt');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Who answers: the file (it names itself), or serve-static's redirect for a directory. */
-function who(res: { status: number; headers: Record<string, unknown>; body: string }): string {
+function who(res: Answer): string {
   if (res.status === 301 && typeof res.headers.location === 'string') return 'directory';
   return servedBy(res);
 }

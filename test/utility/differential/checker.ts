@@ -8,14 +8,12 @@ import { appendFileSync } from 'node:fs';
 import { DENY, NO_REWRITE, PROBE_REACH, REWRITE_BASE, SKIP_STATIC, rewritten, type RouteInfo } from './app.js';
 import { SHARED_ORIGIN, describeConfig, type AppConfig } from './config.js';
 import { admitsOrigin, expectActual, expectActualOfAll, expectPreflight, policyText, resourcePolicy, type Governing, type Policy } from './oracle.js';
-import { diagnoseActual, diagnosePreflight } from './diagnose.js';
+import { FRAGMENT_QUIRK, diagnoseActual, diagnosePreflight } from './diagnose.js';
 import { identify, isStaticHandler, path404, routedUrl, servedPolicy, staticPolicy, type Served } from './served.js';
 import { oddities, policyOrigins, variations, type ConcreteRequest } from './targets.js';
 import { ACAC, compare, corsHeadersText, expectedText, rawText } from './compare.js';
 import type { RawClient, RawRequest, RawResponse } from '../raw-http.js';
 
-/** The trait diagnose.ts gives a target with a fragment under Express's strict routing. */
-const FRAGMENT_QUIRK = 'a fragment under strict routing';
 
 export interface Mismatch {
   /** The class mismatches are grouped by in the summary. */

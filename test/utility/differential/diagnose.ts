@@ -67,14 +67,31 @@ function handlerReadings(config: AppConfig, except?: string): Reading[] {
 /**
  * A trait of the request that explains a whole family of mismatches, put before the cause.
  * Express's router (router 2.3) gives `req.url` back with a slash before a fragment after a
- * mounted layer whose path is the whole path (Nest's middleware, a mounted router or static
- * directory); under strict routing the route the target names then no longer matches.
+ * mounted layer whose path is the whole path (Nest's middleware, a mounted router, function or
+ * static directory): under strict routing the route the target names then no longer matches,
+ * and without it a wildcard parameter gains an empty last segment (`/legacy/`).
  */
 function trait(config: AppConfig, target: string): string {
   if (target === '*') return 'the asterisk form: ';
-  if (config.adapter !== 'Express' || !target.includes('#')) return '';
+  return fragmentQuirk(config, target) ? `${FRAGMENT_QUIRK} (Express adds a slash before it after a mounted layer): ` : '';
+}
+
+/** The words the fragment trait starts with (the checker counts such mismatches as a documented limit). */
+export const FRAGMENT_QUIRK = 'a fragment after a mounted path';
+
+function fragmentQuirk(config: AppConfig, target: string): boolean {
+  if (config.adapter !== 'Express') return false;
+  const rest = target.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
+  const hash = rest.indexOf('#');
+  // After a query, Express's router takes the slash away again ("/?…" is the mount's root).
+  if (hash === -1 || rest.lastIndexOf('?', hash) !== -1) return false;
   const strict = config.express && config.express.how !== 'default' && config.express.how !== 'late' && config.express.strict;
-  return strict ? 'a fragment under strict routing (Express adds a slash before it after a mounted layer): ' : '';
+  if (strict || config.nestMiddleware.deny || config.nestMiddleware.rewrite) return true;
+  const path = targetPath(target).toLowerCase();
+  return config.mounts.some((m) => {
+    const at = m.kind === 'static' ? m.prefix : m.kind === 'router' || m.kind === 'fn' ? m.at : null;
+    return !!at && at !== '/' && at.toLowerCase() === path;
+  });
 }
 
 const withTrait = (config: AppConfig, target: string, r: Reading | undefined): Reading | undefined => {
