@@ -41,13 +41,11 @@ export function candidateOf(state: CorsState, f: Found, path: string): Candidate
 
 /**
  * The handler whose policy an actual response gets: `s`, the one Express last dispatched
- * it to (`routeBefore`: `req.route` when a router was dispatched to); for a response written
- * before any handler ran, every one it may have reached (`reachable`).
+ * it to (`routeBefore`: `req.route` when a router was dispatched to). `null` for a response
+ * written before any handler ran: it gets every handler it may have reached (the caller asks
+ * the router index, as for a preflight).
  */
-export function servedBy(
-  state: CorsState, s: Served | undefined, routeBefore: unknown,
-  req: ExpressRequest, res: ServerResponse, path: string, reachable: () => Candidate[],
-): Candidate | Candidate[] {
+export function servedBy(state: CorsState, s: Served | undefined, routeBefore: unknown, req: ExpressRequest, res: ServerResponse, path: string): Candidate | null {
   switch (s?.kind) {
     case 'nest': return state.target(s.ref, req.params as never);
     case 'route': return s.tokens !== null ? state.foreignRoute(s.tokens, req.params as never) : state.onRequestPath(path);
@@ -68,10 +66,7 @@ export function servedBy(
       return (s.staticFiles && staticCandidate(state, s.kind === 'mount' ? s.prefix : '', mounted)) || state.onRequestPath(mounted);
     }
     case 'not-found': return state.onRequestPath(path);
-    // Written by Nest middleware or a parser error before any handler ran: Express's router
-    // names the handlers the request was going to (every version under header versioning,
-    // static files that may hold the file) and the response gets only what all of them
-    // grant, as a preflight does.
-    default: return reachable();
+    // Written by Nest middleware or a parser error before any handler ran.
+    default: return null;
   }
 }

@@ -235,8 +235,13 @@ export function installExpress(adapter: ExpressLikeAdapter, runtime: CorsRuntime
       // A Nest route decides on its parameters; the path then only names the request in reports.
       const path = trail?.served?.kind === 'nest' && !runtime.reporting ? '' : appPath(req);
       const r = readCorsRequest(req.method!, path, req.headers, req);
-      const served = servedBy(state, trail?.served, trail?.routeBefore, req, res, path, () => candidates(state, req.method!, path, hostnameOf(req)));
-      const d = decide(Array.isArray(served) ? served : [served], r, { timeout: state.policies.originTimeout, known: trail?.known, sync: true }) as Decision;
+      // Written before any handler ran (Nest middleware, a parser error): Express's router names
+      // the handlers the request was going to (every version under header versioning, static
+      // files that may hold the file); the response gets only what all of them grant, as a
+      // preflight does.
+      const served = servedBy(state, trail?.served, trail?.routeBefore, req, res, path);
+      const list = served === null ? candidates(state, req.method!, path, hostnameOf(req)) : [served];
+      const d = decide(list, r, { timeout: state.policies.originTimeout, known: trail?.known, sync: true }) as Decision;
       writeAtHead(res, d.headers, d.vary, headersArg);
       if (runtime.reporting) {
         runtime.report(d, r);
