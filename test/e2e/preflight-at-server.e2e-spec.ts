@@ -4,14 +4,15 @@
 // request hook set on the adapter, a layer of an Express app passed to ExpressAdapter, another
 // `request` listener (socket.io's engine.io). Express's `X-Powered-By`, which Express sets on
 // every response it handles, tells which way a preflight went.
-import { Controller, Post, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Post, type INestApplication } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { createRequire } from 'node:module';
 import { Server as SocketIoServer } from 'socket.io';
 import { CorsModule, CrossOrigin } from '../../lib/index.js';
 import { ADAPTERS, createApp, type AdapterCase } from '../utility/adapters.js';
 import { preflight } from '../utility/http.js';
-import { rootModule, STARTS } from '../utility/start.js';
+import { RawClient } from '../utility/raw-http.js';
+import { portOf, rootModule, STARTS } from '../utility/start.js';
 
 type Use = (fn: (req: { method: string; url: string }, res: unknown, next: () => void) => void) => void;
 const express = createRequire(import.meta.url)('express') as () => { use: Use };
@@ -128,5 +129,44 @@ describe('Express preflights go through whatever runs before the library', () =>
     } finally {
       await app.close();
     }
+  });
+});
+
+// At the server, Express has not set the request up yet (no `originalUrl`): the path is the
+// target's own. `//#f` is `//`, which Express dispatches to '*rest' (registered first), not '/'.
+const CATCH_ALL = 'https://catch-all.example';
+
+@CrossOrigin({ origins: CATCH_ALL })
+@Controller()
+class CatchAllController {
+  @Get('*rest') any() { return 'any'; }
+}
+
+@Controller()
+class RootController {
+  @Get() root() { return 'root'; }
+}
+
+describe.each(STARTS)('Express preflights at the server read the target as Express will ($how)', ({ start }) => {
+  let app: INestApplication;
+  let client: RawClient;
+  beforeAll(async () => {
+    app = await start(rootModule([CorsModule.forRoot({ resources: { '/*': { origins: ORIGIN } } })], [CatchAllController, RootController]), EXPRESS, false);
+    client = new RawClient(portOf(app));
+  });
+  afterAll(async () => {
+    client.close();
+    await app.close();
+  });
+
+  const ask = async (target: string, method: string, origin: string) => {
+    const res = await client.send({ method, target, headers: { host: 'localhost', origin, ...(method === 'OPTIONS' ? { 'access-control-request-method': 'GET' } : {}) } });
+    return { body: method === 'GET' ? res.body : undefined, acao: res.headers['access-control-allow-origin'], express: res.headers['x-powered-by'] === 'Express' };
+  };
+
+  it.each(['//', '//#f'])('%s: the preflight agrees with the handler that serves the GET', async (target) => {
+    expect(await ask(target, 'GET', CATCH_ALL)).toEqual({ body: 'any', acao: CATCH_ALL, express: true });
+    expect(await ask(target, 'OPTIONS', CATCH_ALL)).toEqual({ body: undefined, acao: CATCH_ALL, express: false });
+    expect(await ask(target, 'OPTIONS', ORIGIN)).toEqual({ body: undefined, acao: undefined, express: false });
   });
 });

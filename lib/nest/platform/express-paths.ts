@@ -24,7 +24,8 @@ export function appPath(req: ExpressRequest): string {
   const path = mountedPath(req);
   // Express's router puts back a mount's path with a "/" before a fragment ("/x#f" becomes
   // "/x/#f" after a middleware mounted on "/x"): the request's own path has no such slash.
-  if (path.length > 1 && path.endsWith('/') && req.url?.includes('/#')) {
+  // (Before Express set the request up, at the server, there is no `originalUrl` and no router.)
+  if (path.length > 1 && path.endsWith('/') && req.originalUrl !== undefined && req.url?.includes('/#')) {
     const received = pathOf(req.originalUrl);
     if (path === `${received}/`) return received;
   }
