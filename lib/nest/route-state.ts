@@ -3,7 +3,7 @@
 // ref against one `PolicySet`, so a reconfiguration builds a whole new state and swaps it in
 // one assignment: a request is decided wholly under one state.
 import {
-  canonicalPath, hasPlainValues, isStaticRoute, matchResource, normalizeRequestPath, resolveDotSegments, resourceOfRoute, routePath,
+  canonicalPath, hasPlainValues, isStaticRoute, matchResource, normalizeRequestPath, resourceOfRoute,
   type Candidate, type CorsPolicy, type CrossOriginLevel, type PolicySet, type ResourceEntry, type RouteParams, type RouteToken,
 } from '../core/index.js';
 
@@ -48,9 +48,19 @@ type Target = Candidate | { readonly tokens: readonly RouteToken[]; readonly fix
 
 const NONE: Candidate = Object.freeze({ policy: null, source: 'none', route: '' });
 
+/** How many mount spellings of one foreign route are remembered (bounded: a request can spell one). */
+const MAX_SPELLINGS_PER_ROUTE = 32;
+
+/** A route that is exactly "/". */
+function isBareSlash(tokens: readonly RouteToken[]): boolean {
+  return tokens.length === 1 && tokens[0].type === 'text' && tokens[0].value === '/';
+}
+
 /** Every route policy of the app under one configuration. Immutable once built. */
 export class CorsState {
   private readonly targets: Target[] = [];
+  /** What foreign routes' patterns decide, per route (its tokens) and mount spelling. */
+  private readonly foreign = new WeakMap<readonly RouteToken[], Map<string, { readonly tokens: readonly RouteToken[]; readonly fixed: Candidate | undefined }>>();
   /** One shared candidate per resources entry, so choosing one allocates nothing. */
   private readonly byEntry = new Map<ResourceEntry<CorsPolicy | null>, Candidate>();
   /** The candidate of every path, when `resources` is the single default `/*`. */
@@ -113,15 +123,28 @@ export class CorsState {
    */
   foreignRoute(tokens: readonly RouteToken[], params: RouteParams, prefix = ''): Candidate {
     if (this.everywhere !== null) return this.everywhere;
-    if (prefix !== '') {
+    const spelt = this.spelling(tokens, prefix);
+    if (spelt.fixed !== undefined && hasPlainValues(spelt.tokens, params)) return spelt.fixed;
+    return this.onPath(canonicalPath(spelt.tokens, params));
+  }
+
+  /**
+   * A foreign route's whole spelling (after its mount's) and the entry its pattern alone
+   * decides, worked out on its first request under this state, not on every one.
+   */
+  private spelling(tokens: readonly RouteToken[], prefix: string): { readonly tokens: readonly RouteToken[]; readonly fixed: Candidate | undefined } {
+    let byPrefix = this.foreign.get(tokens);
+    if (byPrefix === undefined) this.foreign.set(tokens, (byPrefix = new Map()));
+    let spelt = byPrefix.get(prefix);
+    if (spelt === undefined) {
       // A router's "/" route is its mount itself: "/legacy", not "/legacy/". Dot segments a
       // value brings resolve over the whole path, mount included.
-      const own = routePath(tokens, params);
-      return this.onPath(resolveDotSegments(own === '/' ? prefix : prefix + own));
+      const whole: readonly RouteToken[] = prefix === '' ? tokens : isBareSlash(tokens) ? [{ type: 'text', value: prefix }] : [{ type: 'text', value: prefix }, ...tokens];
+      spelt = { tokens: whole, fixed: this.routeResources(whole) };
+      // Mount spellings come from the app, but a nested mount is spelt as the request matched it.
+      if (byPrefix.size < MAX_SPELLINGS_PER_ROUTE) byPrefix.set(prefix, spelt);
     }
-    const fixed = this.routeResources(tokens);
-    if (fixed !== undefined && hasPlainValues(tokens, params)) return fixed;
-    return this.onPath(canonicalPath(tokens, params));
+    return spelt;
   }
 
   /**
