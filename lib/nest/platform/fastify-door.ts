@@ -80,31 +80,27 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
   const options = adapter.getRouteMatchingOptions?.() ?? {};
   const config = instance.initialConfig ?? {};
   const emptyParams404 = answers404ForEmptyParams(adapter);
-  const preflights = new FastifyPreflightRouter({
+  const routing = {
     caseSensitive: options.caseSensitive ?? true,
     ignoreTrailingSlash: options.ignoreTrailingSlash ?? false,
     ignoreDuplicateSlashes: !!(config.routerOptions?.ignoreDuplicateSlashes ?? config.ignoreDuplicateSlashes),
     maxParamLength: options.maxParamLength,
     useSemicolonDelimiter: options.useSemicolonDelimiter,
-  }, emptyParams404);
-  const byHandler = new WeakMap<Function, FastifyEntry>();
-  const folding = {
-    semicolon: !!options.useSemicolonDelimiter,
-    duplicateSlashes: !!(config.routerOptions?.ignoreDuplicateSlashes ?? config.ignoreDuplicateSlashes),
-    trailingSlash: !!options.ignoreTrailingSlash,
   };
+  const preflights = new FastifyPreflightRouter(routing, emptyParams404);
+  const byHandler = new WeakMap<Function, FastifyEntry>();
   /**
    * The path of a request no route serves, as Fastify's router read it (its delimiter and
    * slash rules applied; letter case kept): what Nest's 404 is decided on.
    */
   const routerPath = (url: string): string => {
     let path = targetPath(url);
-    if (folding.semicolon) {
+    if (routing.useSemicolonDelimiter) {
       const at = path.indexOf(';');
       if (at !== -1) path = path.slice(0, at);
     }
-    if (folding.duplicateSlashes && path.includes('//')) path = path.replace(/\/\/+/g, '/');
-    if (folding.trailingSlash && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+    if (routing.ignoreDuplicateSlashes && path.includes('//')) path = path.replace(/\/\/+/g, '/');
+    if (routing.ignoreTrailingSlash && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
     return path;
   };
   const hostnameOf = (request: FastifyRequestLike) => adapter.getRequestHostname?.(request) ?? request.headers.host;
@@ -116,15 +112,15 @@ export function installFastify(adapter: FastifyLikeAdapter, runtime: CorsRuntime
 
   const candidates = (state: CorsState, method: string, url: string, host: string | undefined, hostname: () => string | undefined): Candidate[] => {
     // The asterisk form names no path: Fastify's router answers it 404.
-    const found = targetPath(url).charCodeAt(0) === 47 /* / */ ? preflights.find(method, url, host, hostname) : null;
-    if (found === null) return [state.onRequestPath(routerPath(url))];
-    const list = found.map((r) => candidateOf(state, r.entry, r.params));
-    // A version whose request the router refuses gets the resources entry: one candidate more.
-    if (preflights.refused) list.push(state.onRequestPath(routerPath(url)));
+    if (targetPath(url).charCodeAt(0) !== 47 /* / */) return [state.onRequestPath(routerPath(url))];
+    const found = preflights.find(method, url, host, hostname);
+    const list = found.routes.map((r) => candidateOf(state, r.entry, r.params));
+    // No route (a 404), or a version whose request the router refuses: the resources entry.
+    if (list.length === 0 || found.refused) list.push(state.onRequestPath(routerPath(url)));
     return list;
   };
   runtime.finder = (state, method, path, hostname) => candidates(state, method, path, hostname, () => hostname);
-  runtime.serves = (method, path, hostname) => preflights.find(method, path, hostname, () => hostname) !== null;
+  runtime.serves = (method, path, hostname) => preflights.find(method, path, hostname, () => hostname).routes.length > 0;
 
   markVersionFilters(adapter as never, NEUTRAL_VERSION, (type) => {
     preflights.neutralReachable = type !== VersioningType.CUSTOM;

@@ -75,16 +75,10 @@ export class FastifyPreflightRouter {
   private hostBound = false;
   /** Every version a route names; empty when no route is versioned. */
   private readonly versions = new Set<unknown>();
-  /**
-   * Whether a request can name no version (header and media-type versioning read "none" as
-   * VERSION_NEUTRAL); a custom extractor names versions only.
-   */
-  neutralReachable = true;
-  /**
-   * Whether the last find() met a version for which Fastify's router refuses the target (an
-   * over-long parameter: 414, before any hook): that response carries the `resources` entry.
-   */
-  refused = false;
+  /** Whether a request can name no version (see `neutralReachable`). */
+  private neutral = true;
+  /** The versions a preflight is routed under, worked out again only when routes change. */
+  private asked: readonly unknown[] | null = null;
 
   constructor(options: RouterOptions, private readonly emptyParams404: boolean) {
     this.router = FindMyWay({
@@ -102,6 +96,24 @@ export class FastifyPreflightRouter {
     } as unknown as FindMyWay.Config<FindMyWay.HTTPVersion.V1>);
   }
 
+  /**
+   * Whether a request can name no version (header and media-type versioning read "none" as
+   * VERSION_NEUTRAL); a custom extractor names versions only.
+   */
+  set neutralReachable(reachable: boolean) {
+    this.neutral = reachable;
+    this.asked = null;
+  }
+
+  /** The versions to route a preflight under: none, each one a route names, and another. */
+  private versionsAsked(): readonly unknown[] {
+    if (this.asked === null) {
+      const named = [...this.versions].filter((v) => this.neutral || typeof v !== 'symbol');
+      this.asked = this.versions.size === 0 ? [undefined] : [undefined, ...named, OTHER_VERSION];
+    }
+    return this.asked;
+  }
+
   /** Adds a route as Fastify reported it, with its host and version constraints. */
   add(method: string, url: string, given: { host?: unknown; version?: unknown } | undefined, entry: FastifyEntry): void {
     if ('ref' in entry && entry.ref.tag.hosts !== null) this.hostBound = true;
@@ -110,6 +122,7 @@ export class FastifyPreflightRouter {
     if (given?.version !== undefined) {
       constraints.version = given.version;
       for (const v of Array.isArray(given.version) ? given.version : [given.version]) this.versions.add(v);
+      this.asked = null;
     }
     const found = this.router.findRoute(method as never, url, constraints as never);
     if (found) (found.store as Store).entries.push(entry);
@@ -119,21 +132,22 @@ export class FastifyPreflightRouter {
   /**
    * The routes (method, url) reaches, as find-my-way routes it with the Host header `host`;
    * `hostname()` (Nest's reading of the host, asked only when a host-bound controller exists)
-   * drops the Nest routes whose host filter would refuse the request. `null` when no route
-   * serves: a 404, as Nest also answers a route whose parameter came out empty.
+   * drops the Nest routes whose host filter would refuse the request. No routes: a 404, as
+   * Nest also answers a route whose parameter came out empty. `refused`: under some version
+   * Fastify's router refuses the target (an over-long parameter: 414, before any hook), a
+   * response that carries the `resources` entry.
    */
-  find(method: string, url: string, host: string | undefined, hostname: () => string | undefined): FoundRoute[] | null {
+  find(method: string, url: string, host: string | undefined, hostname: () => string | undefined): { routes: FoundRoute[]; refused: boolean } {
     let routes: FoundRoute[] = [];
-    this.refused = false;
-    const asked = this.versions.size === 0 ? [undefined] : [undefined, ...[...this.versions].filter((v) => this.neutralReachable || typeof v !== 'symbol'), OTHER_VERSION];
-    for (const version of asked) {
+    let refused = false;
+    for (const version of this.versionsAsked()) {
       const constraints: Record<string, unknown> = {};
       if (host !== undefined) constraints.host = host;
       if (version !== undefined) constraints.version = version;
       const found = this.router.find(method as never, url, constraints as never);
       if (!found) continue;
       if (found.store === null) {
-        this.refused = true;
+        refused = true;
         continue;
       }
       const foundParams = found.params as Record<string, string | undefined>;
@@ -142,12 +156,10 @@ export class FastifyPreflightRouter {
       if (this.emptyParams404 && store.some((e) => 'ref' in e) && hasEmptyParam(foundParams)) continue;
       for (const entry of store) if (!routes.some((r) => r.entry === entry)) routes.push({ entry, params: foundParams });
     }
-    if (routes.length === 0) return null;
-    if (this.hostBound) {
+    if (routes.length > 0 && this.hostBound) {
       const name = hostname();
       routes = routes.filter((r) => !('ref' in r.entry) || servesHost(r.entry.ref.tag.hosts, name));
-      if (routes.length === 0) return null;
     }
-    return routes;
+    return { routes, refused };
   }
 }
