@@ -109,6 +109,12 @@ function valueOf(headers: readonly HeaderPair[], name: string): string | undefin
   return undefined;
 }
 
+/** The value of header `name` in every list, or `null` when some list lacks it. */
+function everyValue(lists: readonly (readonly HeaderPair[])[], name: string): string[] | null {
+  const values = lists.map((l) => valueOf(l, name));
+  return values.every((v) => v !== undefined) ? (values as string[]) : null;
+}
+
 /**
  * The names every list allows. A list that is `*` (Fetch's wildcard, only ever sent alone)
  * allows every name, so it narrows nothing; when all are `*`, so is the answer.
@@ -122,9 +128,9 @@ function commonNames(lists: readonly string[]): string {
 }
 
 /**
- * One preflight answer for several candidate handlers, when the actual request's version
- * (header, media type, custom) decides between them and a preflight carries none (README
- * "How the policy is chosen", versioning): only what every candidate allows. The origin, the method and each requested header
+ * One preflight answer for several candidate handlers (a version the preflight cannot name,
+ * static files that may or may not hold the file; README "How the policy is chosen"): only
+ * what every candidate allows. The origin, the method and each requested header
  * must pass every candidate; ACAM lists the methods all allow; credentials and PNA only when
  * all grant them; the smallest `maxAge` (an absent one counts as the browsers' 5 s). So the
  * preflight never admits a request the serving handler's policy would refuse.
@@ -135,10 +141,7 @@ export function intersectPreflights(outcomes: readonly PreflightOutcome[]): Pref
   // An origin some candidate refuses gets nothing at all.
   if (at !== -1 && outcomes[at].headers.length === 0) return outcomes[at];
   const headers: HeaderPair[] = [];
-  const all = (name: string): string[] | null => {
-    const values = outcomes.map((o) => valueOf(o.headers, name));
-    return values.every((v) => v !== undefined) ? (values as string[]) : null;
-  };
+  const all = (name: string) => everyValue(outcomes.map((o) => o.headers), name);
   const acao = all(ACAO)!;
   headers.push([ACAO, acao.every((v) => v === '*') ? '*' : acao.find((v) => v !== '*')!]);
   const acac = all(ACAC);
@@ -177,10 +180,7 @@ export function intersectPreflights(outcomes: readonly PreflightOutcome[]): Pref
  */
 export function intersectActuals(lists: readonly (readonly HeaderPair[])[]): readonly HeaderPair[] {
   if (lists.length === 1) return lists[0];
-  const all = (name: string): string[] | null => {
-    const values = lists.map((l) => valueOf(l, name));
-    return values.every((v) => v !== undefined) ? (values as string[]) : null;
-  };
+  const all = (name: string) => everyValue(lists, name);
   const acao = all(ACAO);
   if (acao === null) return NO_HEADERS;
   const named = acao.filter((v) => v !== '*');
