@@ -29,19 +29,27 @@ class AppModule {}
 const root = mkdtempSync(join(tmpdir(), 'nco-dots-'));
 mkdirSync(join(root, 'dir'));
 writeFileSync(join(root, 'dir', 'a.txt'), 'static a.txt');
+// Each directory's index names it: following serve-static's redirect tells which one it answered for.
+writeFileSync(join(root, 'dir', 'index.html'), 'static index of dir');
+writeFileSync(join(root, 'index.html'), 'static index of the mount');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** Who answers: the file (it names itself), or serve-static's redirect for a directory. */
-function who(res: Answer): string {
-  if (res.status === 301 && typeof res.headers.location === 'string') return 'directory';
-  return servedBy(res);
+/**
+ * Who answers: the file (it names itself), or serve-static's redirect for a directory, named
+ * by the index file the redirect leads to (serve-static, not the test, says which directory).
+ */
+async function who(port: number, res: Answer): Promise<string> {
+  if (res.status !== 301 || typeof res.headers.location !== 'string') return servedBy(res);
+  const index = await send(port, 'GET', res.headers.location);
+  expect([index.status, servedBy(index)]).toEqual([200, 'static']);
+  return `directory: ${index.body}`;
 }
 
 const CASES = [
   { target: '/files/dir/a.txt', served: 'static', entry: FILES },
-  { target: '/files/dir/%2e', served: 'directory', entry: DIR },
-  { target: '/files/dir/a.txt/%2e%2e', served: 'directory', entry: DIR },
-  { target: '/files/dir/%2e%2e', served: 'directory', entry: MOUNT },
+  { target: '/files/dir/%2e', served: 'directory: static index of dir', entry: DIR },
+  { target: '/files/dir/a.txt/%2e%2e', served: 'directory: static index of dir', entry: DIR },
+  { target: '/files/dir/%2e%2e', served: 'directory: static index of the mount', entry: MOUNT },
 ];
 
 const EXPRESS = ADAPTERS.filter((a) => a.name === 'Express');
@@ -57,7 +65,7 @@ describe.each(WHO)('static paths with dot segments on $adapter.name ($how)', ({ 
   const cases = CASES.flatMap((c) => ORIGINS.map((origin) => ({ ...c, origin })));
 
   it('each target is answered by what the case says', async () => {
-    for (const c of CASES) expect([c.target, who(await send(s.port, 'GET', c.target))]).toEqual([c.target, c.served]);
+    for (const c of CASES) expect([c.target, await who(s.port, await send(s.port, 'GET', c.target))]).toEqual([c.target, c.served]);
   });
 
   it.each(cases)('GET $target from $origin gets $entry.name', async ({ target, origin, entry }) => {
