@@ -16,9 +16,9 @@ class PlainController {
   @Get() get() { return 'ok'; }
 }
 
-describe('start-up validation through CorsModule.forRoot', () => {
+describe.each(ADAPTERS)('start-up validation through CorsModule.forRoot on $name', (adapter) => {
   it.each(INVALID_CASES)('$desc', async ({ options, want }) => {
-    const error = await startupError(() => createApp({ imports: [CorsModule.forRoot(options as never)], controllers: [PlainController] }, ADAPTERS[0]));
+    const error = await startupError(() => createApp({ imports: [CorsModule.forRoot(options as never)], controllers: [PlainController] }, adapter));
     expect(error.issues.map((i) => ({ option: i.option, reason: i.reason }))).toEqual(expect.arrayContaining(want.map((w) => expect.objectContaining(w))));
     expect(error.issues).toHaveLength(want.length);
     expect(error.message).toMatch(/^nest-cross-origin: invalid CORS configuration/);
@@ -72,9 +72,9 @@ describe('start-up validation of decorators', () => {
   });
 
   // Issue 15: the messages name forRootAsync when the options came from it.
-  it('fails forRootAsync options when the factory resolves', async () => {
+  it.each(ADAPTERS)('fails forRootAsync options when the factory resolves on $name', async (adapter) => {
     const error = await startupError(() =>
-      createApp({ imports: [CorsModule.forRootAsync({ useFactory: async () => ({ origins: ['ftp//x'] }) })], controllers: [PlainController] }, ADAPTERS[1]));
+      createApp({ imports: [CorsModule.forRootAsync({ useFactory: async () => ({ origins: ['ftp//x'] }) })], controllers: [PlainController] }, adapter));
     expect(error.issues).toEqual([expect.objectContaining({ where: 'forRootAsync', option: 'origins[0]', value: 'ftp//x' })]);
   });
 });
