@@ -234,11 +234,8 @@ describe.each(ADAPTERS)('CorsService.reconfigure on $name', (adapter) => {
       expect(cors.routes()).toEqual(routes);
     });
 
-    // Library bug (reported): PolicySet checks `reportAllowed: true` against the onDecision of
-    // the same call only (lib/core/policy-set.ts, "reports allowed decisions to onDecision,
-    // which is not set"), so reconfigure() refuses it although forRoot's onDecision stays in
-    // force, as it does for every key left out. A store (README, replicas) can hold
-    // reportAllowed, never a function: every replica would refuse it. Flip to it() once fixed.
+    // forRoot's onDecision stays in force, as every key left out does, so reportAllowed given
+    // alone is meaningful: a store (README, replicas) can hold reportAllowed, never a function.
     it('takes reportAllowed alone, for the onDecision forRoot gave', async () => {
       await cors.reconfigure({ ...C, reportAllowed: true });
       await get('/plain', NEW);
