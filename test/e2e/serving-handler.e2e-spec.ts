@@ -4,7 +4,7 @@
 // every version allows; request targets are read as the router reads them; predicates get
 // the framework's request object on preflights too. Apps are started as production starts
 // them (NestFactory.create + listen) and through @nestjs/testing.
-import { Controller, Get, Module, Post, VersioningType } from '@nestjs/common';
+import { Controller, Get, Module, Post, Put, VersioningType } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -35,11 +35,13 @@ class AdminController {
 @Controller({ path: 'pets/cats', version: '1' })
 class CatsV1 {
   @Get() list() { return 'v1'; }
+  @Put() replace() { return 'v1 put'; }
 }
 @CrossOrigin({ origins: ['http://v1.test', 'http://v2.test'], methods: ['GET'], maxAge: 60 })
 @Controller({ path: 'pets/cats', version: '2' })
 class CatsV2 {
   @Get() list() { return 'v2'; }
+  @Put() replace() { return 'v2 put'; }
 }
 
 const allowedHosts = new Set(['allowed.localhost']);
@@ -161,8 +163,14 @@ describe.each(ADAPTERS)('the serving handler decides on $name', (adapter) => {
       const both = await http().options('/pets/cats').set('Origin', 'http://v1.test').set('Access-Control-Request-Method', 'GET');
       expect([both.headers['access-control-allow-origin'], both.headers['access-control-allow-methods'], both.headers['access-control-max-age']])
         .toEqual(['http://v1.test', 'GET', '60']);
+      // PUT is served by both versions (each says so); v1 allows it, v2 does not: the method
+      // is refused as v2 would, the origin both admit still answered.
+      for (const [version, who] of [['1', 'v1 put'], ['2', 'v2 put']]) {
+        expect((await http().put('/pets/cats').set('X-API-Version', version)).text).toBe(who);
+      }
       const put = await http().options('/pets/cats').set('Origin', 'http://v1.test').set('Access-Control-Request-Method', 'PUT');
       expect(put.headers['access-control-allow-methods']).toBeUndefined();
+      expect(put.headers['access-control-allow-origin']).toBe('http://v1.test');
     });
 
     it('preflights vary on Origin, ACRM and ACRH, and ACRPN when Private Network Access is answered', async () => {
@@ -223,6 +231,7 @@ describe.each(ADAPTERS)('explain mode on $name', (adapter) => {
     const warnings = logger.lines.filter((l) => l.context === 'CorsModule' && l.level === 'warn').map((l) => l.message);
     expect(warnings).toEqual([
       'GET /pets/cats: its versions (CatsV1.list, CatsV2.list) have different CORS policies; a preflight carries no version, so it gets only what all of them allow',
+      'PUT /pets/cats: its versions (CatsV1.replace, CatsV2.replace) have different CORS policies; a preflight carries no version, so it gets only what all of them allow',
     ]);
     await app.close();
   });
