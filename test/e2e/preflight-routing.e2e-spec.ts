@@ -89,18 +89,22 @@ describe.each(ADAPTERS)('preflight routing on $name', (adapter) => {
   afterAll(() => app.close());
 
   it.each([
-    { desc: 'path parameter, GET', path: '/api/items/42', acrm: 'GET', origin: 'https://get.example' },
-    { desc: 'same path, PUT', path: '/api/items/42', acrm: 'PUT', origin: 'https://put.example' },
-    { desc: 'same path, DELETE', path: '/api/items/42', acrm: 'DELETE', origin: 'https://delete.example' },
-    { desc: 'two parameters', path: '/api/items/42/tags/red', acrm: 'PATCH', origin: 'https://patch.example' },
-    { desc: '@All() serves every method', path: '/api/items/any/thing', acrm: 'DELETE', origin: 'https://all.example' },
-    { desc: 'POST without parameter', path: '/api/items', acrm: 'POST', origin: 'https://post.example' },
-    { desc: 'URI version 1', path: '/api/v1/versioned', acrm: 'POST', origin: 'https://v1.example' },
-    { desc: 'URI version 2', path: '/api/v2/versioned', acrm: 'POST', origin: 'https://v2.example' },
-    { desc: 'method-level @Version', path: '/api/v3/versioned', acrm: 'PUT', origin: 'https://v3.example' },
-    { desc: 'excluded from the global prefix', path: '/health', acrm: 'POST', origin: 'https://health.example' },
-    { desc: 'RouterModule prefix', path: '/api/admin/stats', acrm: 'POST', origin: 'https://stats.example' },
-  ])('$desc: answered with that handler policy', async ({ path, acrm, origin }) => {
+    { desc: 'path parameter, GET', path: '/api/items/42', acrm: 'GET', origin: 'https://get.example', served: 'get' },
+    { desc: 'same path, PUT', path: '/api/items/42', acrm: 'PUT', origin: 'https://put.example', served: 'put' },
+    { desc: 'same path, DELETE', path: '/api/items/42', acrm: 'DELETE', origin: 'https://delete.example', served: 'delete' },
+    { desc: 'two parameters', path: '/api/items/42/tags/red', acrm: 'PATCH', origin: 'https://patch.example', served: 'patch' },
+    { desc: '@All() serves every method', path: '/api/items/any/thing', acrm: 'DELETE', origin: 'https://all.example', served: 'all' },
+    { desc: 'POST without parameter', path: '/api/items', acrm: 'POST', origin: 'https://post.example', served: 'post' },
+    { desc: 'URI version 1', path: '/api/v1/versioned', acrm: 'POST', origin: 'https://v1.example', served: 'v1' },
+    { desc: 'URI version 2', path: '/api/v2/versioned', acrm: 'POST', origin: 'https://v2.example', served: 'v2' },
+    { desc: 'method-level @Version', path: '/api/v3/versioned', acrm: 'PUT', origin: 'https://v3.example', served: 'v3' },
+    { desc: 'excluded from the global prefix', path: '/health', acrm: 'POST', origin: 'https://health.example', served: 'health' },
+    { desc: 'RouterModule prefix', path: '/api/admin/stats', acrm: 'POST', origin: 'https://stats.example', served: 'stats' },
+  ])('$desc: answered with that handler policy', async ({ path, acrm, origin, served }) => {
+    // The handler whose policy is expected is the one the framework dispatches the actual
+    // request to: it says so (its body) and grants the origin.
+    const res = await actual(app, acrm.toLowerCase() as never, path, origin);
+    expect([res.text, res.headers['access-control-allow-origin']]).toEqual([served, origin]);
     const before = runs.length;
     const allowed = await preflight(app, path, origin, acrm, 'content-type');
     expect(allowed.status).toBe(204);
@@ -125,12 +129,15 @@ describe.each(ADAPTERS)('preflight routing on $name', (adapter) => {
 
   it('paths outside the prefix, version or RouterModule are unrouted: the forRoot policy answers', async () => {
     for (const path of ['/items/42', '/api/versioned', '/api/stats', '/api/health']) {
+      // No handler serves the actual request: the framework answers 404.
+      expect([path, (await actual(app, 'post', path)).status]).toEqual([path, 404]);
       const res = await preflight(app, path, 'https://root.example', 'POST');
       expect([path, res.headers['access-control-allow-origin']]).toEqual([path, 'https://root.example']);
     }
   });
 
   it('a method no handler serves at that path falls back to the forRoot policy (rule 3)', async () => {
+    expect((await actual(app, 'post', '/api/items/42')).status).toBe(404);
     const res = await preflight(app, '/api/items/42', 'https://root.example', 'POST');
     expect(res.headers['access-control-allow-origin']).toBe('https://root.example');
   });
