@@ -8,6 +8,7 @@ import { Controller, Get, Post, type INestApplication } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { createRequire } from 'node:module';
 import { Server as SocketIoServer } from 'socket.io';
+import request from 'supertest';
 import { CorsModule, CrossOrigin } from '../../lib/index.js';
 import { ADAPTERS, createApp, type AdapterCase } from '../utility/adapters.js';
 import { preflight } from '../utility/http.js';
@@ -57,6 +58,8 @@ describe.each(STARTS)('Express preflights at the server ($how)', ({ start }) => 
   it('actual requests and OPTIONS without ACRM go through Express', async () => {
     const res = await preflight(app, '/things', ORIGIN, 'POST').unset('Access-Control-Request-Method');
     expect(res.headers['x-powered-by']).toBe('Express');
+    const post = await request(app.getHttpServer()).post('/things').set('Origin', ORIGIN);
+    expect([post.text, post.headers['access-control-allow-origin'], post.headers['x-powered-by']]).toEqual(['created', ORIGIN, 'Express']);
   });
 });
 
@@ -80,6 +83,8 @@ describe('Express preflights go through whatever runs before the library', () =>
     const before = await createApp(module(), { name: 'Express', create: () => early } satisfies AdapterCase);
     try {
       expect(await ask(before)).toEqual({ status: 204, acao: ORIGIN, acah: 'content-type', express: true });
+      // The response hook set before the app existed saw the preflight too.
+      expect(seen).toContain('response');
     } finally {
       await before.close();
     }
