@@ -18,6 +18,7 @@ import { startGatewayApp, type GatewayApp, type StartStyle } from '../utility/ga
 import { engineUrl, httpCall, openWebSocket, type UpgradeAnswer } from '../utility/sockets.js';
 import { STARTS, portOf, rawExchange, rootModule } from '../utility/start.js';
 import { startupError } from '../utility/startup-error.js';
+import { corsCheck, headerList, preflightCheck } from '../../lib/fetch/cors-check.js';
 
 const PAGE = 'https://app.example';
 const EVIL = 'https://evil.example';
@@ -162,6 +163,22 @@ async function send(app: INestApplication, x: Exchange): Promise<Answer> {
   return { status: res.status, headers: res.headers, body: res.text };
 }
 
+/**
+ * What a browser makes of the answer, by the Fetch standard's checks (the same module the
+ * probe uses): the event must say the same.
+ */
+function browserVerdict(x: Exchange, a: Answer): 'allowed' | 'refused' {
+  const get = (name: string) => {
+    const v = a.headers[name];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const origin = x.headers.origin!;
+  const problem = x.method === 'OPTIONS'
+    ? preflightCheck(a.status, get, { origin, method: x.headers['access-control-request-method']!, headers: headerList(x.headers['access-control-request-headers']).map((h) => h.toLowerCase()), credentials: false })
+    : corsCheck(get, origin, false);
+  return problem === undefined ? 'allowed' : 'refused';
+}
+
 /** The whole response but its Date, which two responses a second apart differ in. */
 function comparable(a: Answer): Answer {
   const { date: _date, ...headers } = a.headers;
@@ -255,7 +272,10 @@ describe.each(ADAPTERS)('onDecision over HTTP on $name', (adapter) => {
 
     describe('refusals: one event each, exactly', () => {
       it.each(REFUSED)('$desc', async ({ x, event }) => {
-        expect((await during(() => send(refusalsOnly, x))).events).toStrictEqual([event]);
+        const heard = await during(() => send(refusalsOnly, x));
+        expect(heard.events).toStrictEqual([event]);
+        // The response says what the event says.
+        expect(browserVerdict(x, heard.result)).toBe('refused');
         expect((await during(() => send(everything, x))).events).toStrictEqual([event]);
       });
     });
@@ -263,7 +283,9 @@ describe.each(ADAPTERS)('onDecision over HTTP on $name', (adapter) => {
     describe('allowances: reported only with reportAllowed: true', () => {
       it.each(ALLOWED)('$desc', async ({ x, event }) => {
         expect((await during(() => send(refusalsOnly, x))).events).toStrictEqual([]);
-        expect((await during(() => send(everything, x))).events).toStrictEqual([event]);
+        const heard = await during(() => send(everything, x));
+        expect(heard.events).toStrictEqual([event]);
+        expect(browserVerdict(x, heard.result)).toBe('allowed');
       });
     });
 
