@@ -83,6 +83,12 @@ describe.each(ADAPTERS)('issue 15 over HTTP on $name', (adapter) => {
       expect(corsHeaders(res.headers)).toEqual({ 'access-control-allow-origin': origin, 'access-control-allow-methods': '*' });
     });
 
+    it('the actual request with the method the preflight let through is served and answered', async () => {
+      // @All() serves DELETE on both adapters; its response carries the controller's policy.
+      const res = await actual(app, 'delete', '/wild', 'https://app.example');
+      expect([res.status, res.text, res.headers['access-control-allow-origin']]).toEqual([200, 'ok', 'https://app.example']);
+    });
+
     it('a handler listing methods replaces the controller\'s "*"', async () => {
       const res = await preflight(app, '/wild/listed', 'https://app.example', 'DELETE');
       expect(res.headers['access-control-allow-methods']).toBeUndefined();
