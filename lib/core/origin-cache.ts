@@ -22,9 +22,10 @@ export interface CachedOriginsOptions<R = unknown> {
   readonly max?: number;
   /**
    * How long a lookup may stay pending, in milliseconds. Past it the lookup is abandoned: the
-   * next request for that origin asks the store again, so one lost call cannot wedge an
-   * origin. The module's `originTimeout` abandons it earlier when it is smaller: the
-   * smaller bound wins. (default: `5000`, the default `originTimeout`)
+   * requests waiting on it are refused (fail closed; explain mode says the lookup did not
+   * settle in time) and the next request for that origin asks the store again, so one lost
+   * call cannot wedge an origin. The module's `originTimeout` abandons it earlier when it is
+   * smaller: the smaller bound wins. (default: `5000`, the default `originTimeout`)
    */
   readonly timeout?: number;
   /**
@@ -98,6 +99,34 @@ interface Pending {
 /** The map key of (origin, key): a space never occurs in a well-formed origin. */
 function slot(origin: string, key: string | undefined): string {
   return key === undefined ? origin : `${origin} ${key}`;
+}
+
+/** How a `cachedOrigins` lookup abandoned at its own `timeout` fails its waiting requests. */
+export class LookupTimeoutError extends Error {
+  constructor(readonly timeout: number) {
+    super(`the lookup did not settle within ${timeout} ms`);
+  }
+}
+
+/**
+ * The lookup's answer, or a rejection once `timeout` ms pass without one. The timer is
+ * unref'd (a hung store never holds up a shutdown) and cleared when the lookup settles.
+ */
+function settlesWithin(result: PromiseLike<unknown>, timeout: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new LookupTimeoutError(timeout)), timeout);
+    (timer as { unref?: () => void }).unref?.();
+    Promise.resolve(result).then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 /**
@@ -216,8 +245,9 @@ export function cachedOrigins<R = unknown>(lookup: OriginLookup<R>, options: Cac
     }
     // Only the lookup still pending may store its answer: invalidate() during a lookup drops
     // it, so an origin removed from the store is not kept allowed for another ttl. The same
-    // holds for a lookup abandoned at a timeout: a newer one may be under way.
-    const promise: Promise<boolean> = Promise.resolve(result).then(
+    // holds for a lookup abandoned at a timeout: a newer one may be under way. Past `timeout`
+    // the requests waiting on it are refused too (its error), not held to the module's bound.
+    const promise: Promise<boolean> = settlesWithin(result as PromiseLike<unknown>, timeout).then(
       (value) => {
         const allowed = value === true;
         if (pending.get(at)?.promise === promise) {
@@ -232,6 +262,8 @@ export function cachedOrigins<R = unknown>(lookup: OriginLookup<R>, options: Cac
       },
     );
     track(at, { origin, key, promise, expires: now() + timeout });
+    // Every request waiting on it handles the rejection; none may be left (all abandoned).
+    promise.catch(() => {});
     return promise;
   }) as unknown as CachedOriginPredicate;
 

@@ -1,6 +1,6 @@
 // Whether an origin may read a response, with the faults of user predicates as data: one that
 // throws or rejects, and an async decision that does not settle in time (README "Faults").
-import { ABANDON_LOOKUP, LOOKUP_KEY, type CachedPredicateHooks } from './origin-cache.js';
+import { ABANDON_LOOKUP, LOOKUP_KEY, LookupTimeoutError, type CachedPredicateHooks } from './origin-cache.js';
 import { DEFAULT_ORIGIN_TIMEOUT, type OriginPredicate } from './options.js';
 import { listedVerdict, type OriginMatcher } from './origins.js';
 
@@ -35,6 +35,8 @@ interface PredicateRun {
   readonly request: unknown;
   /** The message of the first predicate that failed, if any did. */
   error: string | undefined;
+  /** The bound of the first `cachedOrigins` lookup that its own `timeout` abandoned, if any. */
+  timedOut: number | undefined;
   /** Set once the time bound has answered: later predicates are not called for nothing. */
   abandoned: boolean;
   /** The first `cachedOrigins` key computed for this request, for explanations. */
@@ -63,7 +65,7 @@ export function checkOrigin(
   const listed = listedVerdict(m, origin);
   if (listed === true) return true;
   if (listed === false) return { kind: 'origin', origin };
-  const run: PredicateRun = { predicates: m.predicates, origin, request, error: undefined, abandoned: false, key: undefined, waiting: undefined };
+  const run: PredicateRun = { predicates: m.predicates, origin, request, error: undefined, timedOut: undefined, abandoned: false, key: undefined, waiting: undefined };
   const verdict = runPredicates(run, 0);
   return verdict instanceof Promise ? withinTimeout(verdict, run, timeout) : verdict;
 }
@@ -103,15 +105,17 @@ function runPredicates(run: PredicateRun, from: number): OriginVerdict | Promise
         },
         (error: unknown) => {
           run.waiting = undefined;
-          run.error ??= messageOf(error);
+          // A cachedOrigins lookup its own timeout abandoned is a timeout, as the module's is.
+          if (error instanceof LookupTimeoutError) run.timedOut ??= error.timeout;
+          else run.error ??= messageOf(error);
           return next(run, i + 1);
         },
       );
     }
   }
-  return run.error === undefined
-    ? withKey({ kind: 'origin', origin: run.origin }, run)
-    : withKey({ kind: 'origin-error', origin: run.origin, message: run.error }, run);
+  if (run.error !== undefined) return withKey({ kind: 'origin-error', origin: run.origin, message: run.error }, run);
+  if (run.timedOut !== undefined) return withKey({ kind: 'origin-timeout', origin: run.origin, timeout: run.timedOut }, run);
+  return withKey({ kind: 'origin', origin: run.origin }, run);
 }
 
 /** The key a `cachedOrigins` predicate computed in the call that just returned, if any. */

@@ -202,6 +202,26 @@ describe('cachedOrigins and a lookup that never settles (SPEC §7)', () => {
     }
   });
 
+  it('its own timeout, when smaller than the module\'s bound, ends the wait of the requests on the lookup', async () => {
+    jest.useFakeTimers();
+    try {
+      const answers: (() => Promise<boolean>)[] = [never, async () => true];
+      let calls = 0;
+      const p = cachedOrigins(() => answers[calls++](), { ttl: 60_000, timeout: 50 });
+      const m = compileOrigins([p]);
+      const first = checkOrigin(m, 'https://a.test', {}, 4_000);
+      const joined = checkOrigin(m, 'https://a.test', {}, 4_000);
+      await jest.advanceTimersByTimeAsync(50);
+      // Both were waiting on the one lookup: refused as a timeout of the cache's bound, at 50 ms.
+      await expect(first).resolves.toEqual({ kind: 'origin-timeout', origin: 'https://a.test', timeout: 50 });
+      await expect(joined).resolves.toEqual({ kind: 'origin-timeout', origin: 'https://a.test', timeout: 50 });
+      await expect(checkOrigin(m, 'https://a.test', {}, 4_000)).resolves.toBe(true);
+      expect(calls).toBe(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('is named after its lookup, for explain mode\'s start-up table', () => {
     expect(cachedOrigins(function isPartner() { return true; }, { ttl: 1 }).name).toBe('cachedOrigins(isPartner)');
     expect(cachedOrigins(Object.defineProperty(() => true, 'name', { value: '' }), { ttl: 1 }).name).toBe('cachedOrigins');

@@ -67,6 +67,13 @@ describe.each(ADAPTERS)("cachedOrigins bounded by the module's originTimeout, on
     // No timeout of its own: the default 5000 ms. The module's bound is 100 ms.
     await expectLookupLostOnce(adapter, { originTimeout: 100 });
   });
+
+  it("the cache's own timeout, when it is the smaller bound, ends the lost lookup (not the module's 4 s)", async () => {
+    const started = Date.now();
+    await expectLookupLostOnce(adapter, { originTimeout: 4_000, cacheTimeout: 100 });
+    // Which bound fired, not how fast: the module's would have held the first request 4 s.
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
 });
 
 describe.each(ADAPTERS)('cachedOrigins per tenant (key), on $name', (adapter) => {
