@@ -12,7 +12,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { CorsModule, CrossOrigin } from '../../../lib/index.js';
 import type { AdapterCase } from '../../utility/adapters.js';
 import type { RawResponse } from '../../utility/raw-http.js';
-import { SERVED_BY, expectActual, expectNoCors, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
+import { SERVED_BY, expectActual, expectPreflight, optionsOf, send, sendPreflight, servedBy, type Declared } from './served.js';
 import { STARTERS, startedForSuite } from './start.js';
 
 const ROUTE_ORIGIN = 'https://route.test';
@@ -60,20 +60,6 @@ const SETUPS: readonly Setup[] = [
   })),
 ];
 
-/**
- * A response the router produced itself: no CORS header at all, or the entry of its path
- * (here '/a/*'), whole; on a preflight, that entry's preflight headers.
- */
-function expectNothingOrEntry(res: RawResponse, origin: string, preflight: boolean): void {
-  if (res.headers['access-control-allow-origin'] === undefined) {
-    expectNoCors(res);
-  } else if (preflight) {
-    expectPreflight({ ...res, status: 204 }, [A_ENTRY], origin);
-  } else {
-    expectActual(res, A_ENTRY, origin);
-  }
-}
-
 const CASES = SETUPS.flatMap((setup) => STARTERS.map((s) => ({ setup, ...s })));
 
 describe.each(CASES)('targets the router refuses, on $setup.desc ($how)', ({ setup, start }) => {
@@ -98,8 +84,10 @@ describe.each(CASES)('targets the router refuses, on $setup.desc ($how)', ({ set
       expect(res.status).toBe(answer);
       expectActual(res, A_ENTRY, origin);
     } else {
+      // Fastify's own 400/414: with the instance Nest creates, its frameworkErrors handler lets
+      // the library give the response the entry of its path, whole, as for any unrouted request.
       expect(res.status).toBe(answer);
-      expectNothingOrEntry(res, origin, false);
+      expectActual(res, A_ENTRY, origin);
     }
   });
 
@@ -108,6 +96,11 @@ describe.each(CASES)('targets the router refuses, on $setup.desc ($how)', ({ set
     expect(res.status).toBeLessThan(500);
     if (answer === 'route') expectPreflight(res, [ROUTE], origin);
     else if (setup.adapter.name === 'Express') expectPreflight(res, [A_ENTRY], origin);
-    else expectNothingOrEntry(res, origin, true);
+    // Fastify refuses a malformed target for every method before any hook, with 400: a status
+    // that fails the preflight whatever its headers, and the library adds none to it.
+    else if (target === MALFORMED) expect([res.status, res.headers['access-control-allow-origin']]).toEqual([400, undefined]);
+    // An over-long parameter: the GET gets the router's 414 with the entry, and so does its
+    // preflight get the entry (the library routes it as the GET).
+    else expectPreflight(res, [A_ENTRY], origin);
   });
 });
