@@ -2,7 +2,9 @@
 // subscriptions-transport-ws, Mercurius subscriptions): browsers apply no CORS to a WebSocket,
 // so a page on any origin could open one with the user's cookies. The upgrade is an HTTP
 // request to a path: it is checked against that path's policy (its `resources` entry, or
-// forRoot's) and refused with 403 before any listener upgrades it.
+// forRoot's) and refused with 403 before any listener upgrades it. The same stand-in for the
+// server's `emit` lets a platform answer a `request` before its framework sees it (Express
+// preflights, `EarlyAnswers`), while the framework is the server's only `request` listener.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { decideHandshake, reasonOf, targetPath, type HandshakeDecision } from '../core/index.js';
