@@ -167,8 +167,10 @@ export class Checker {
 
   /** The path Nest's 404 is decided on, for this adapter and the rewrites the request went through. */
   private notFoundPath(target: string, rewrites: boolean, res?: RawResponse): string {
-    const base = res?.headers[REWRITE_BASE];
-    return path404(this.config, routedUrl(this.config, target, rewrites, typeof base === 'string' ? base : undefined));
+    // The rewriting middleware says on the response where it ran; a response without its word
+    // was not rewritten (the middleware is not mounted where the request went).
+    const base = res === undefined ? undefined : res.headers[REWRITE_BASE];
+    return path404(this.config, routedUrl(this.config, target, rewrites, res === undefined ? undefined : typeof base === 'string' ? base : null));
   }
 
   /** The policy a served response must carry, learning what it needs by further requests. */

@@ -126,9 +126,10 @@ export function underMount(at: string | null, rest: string): string {
  * `app.use` replace it; a rewriting Nest middleware (mounted by Nest at `/{*path}`, so it sees
  * `req.url` as `/`) gets its new URL appended to the mounted path when Express's router
  * restores `req.url` after it; at the root (`nestBase` '', as the middleware reported), the new
- * URL alone. Rewrites read the URL as received (origin form only).
+ * URL alone; `null`: the response shows the middleware did not run. Rewrites read the URL as
+ * received (origin form only).
  */
-export function routedUrl(config: AppConfig, target: string, rewrites: boolean, nestBase?: string): string {
+export function routedUrl(config: AppConfig, target: string, rewrites: boolean, nestBase?: string | null): string {
   if (!rewrites) return target;
   const fastifyRule = config.rewriteUrl;
   if (fastifyRule) return rewritten(target, fastifyRule) ?? target;
@@ -137,7 +138,7 @@ export function routedUrl(config: AppConfig, target: string, rewrites: boolean, 
   const nestRule = config.nestMiddleware.rewrite;
   const nest = nestRule ? rewritten(target, nestRule) : null;
   // Where the middleware said it ran at the root (REWRITE_BASE ''), nothing is put back before.
-  if (nest !== null) url = nestBase === '' ? nest : `${targetPath(url)}${nest}`;
+  if (nest !== null && nestBase !== null) url = nestBase === '' ? nest : `${targetPath(url)}${nest}`;
   return url;
 }
 
